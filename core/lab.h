@@ -1,0 +1,92 @@
+/*
+ * lab.h - the lab model: nodes, switches and the links between them, as a
+ * scenario or a lab folder describes them.  Pure data: no processes, no
+ * sockets.  Every other part reads it; the scenario layer builds it.
+ */
+#ifndef UMLAB_LAB_H
+#define UMLAB_LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define LAB_NAME_MAX 32
+#define LAB_MAX_IFACES 16
+
+struct lab_node;
+struct lab_switch;
+
+struct lab_iface {
+	char name[16];              /* "eth0" */
+	struct lab_node *node;
+	int index;                  /* N in ethN */
+	uint8_t mac[6];
+	int has_ip;
+	struct in_addr ip;
+	int prefix;                 /* 0..32 */
+	struct lab_link *link;      /* NULL: not connected */
+};
+
+struct lab_node {
+	char name[LAB_NAME_MAX];
+	unsigned mem_mb;
+	int nifaces;
+	struct lab_iface ifaces[LAB_MAX_IFACES];
+	int has_gateway;
+	struct in_addr gateway;
+	void *rt;                   /* runtime object (struct node_rt) */
+};
+
+enum lab_switch_kind { LAB_SWITCH, LAB_HUB, LAB_WIRE };
+
+struct lab_switch {
+	char name[LAB_NAME_MAX];
+	enum lab_switch_kind kind;
+	int nports;
+	void *rt;                   /* runtime object (struct ns_switch) */
+};
+
+/* One cable: a node's interface to a switch port. */
+struct lab_link {
+	char name[2 * LAB_NAME_MAX + 24]; /* "a.eth0-s1" */
+	struct lab_iface *iface;
+	struct lab_switch *sw;
+	void *rt;                   /* runtime object (struct ns_port) */
+};
+
+struct lab {
+	char name[64];
+	struct lab_node **nodes;
+	size_t nnodes;
+	struct lab_switch **switches;
+	size_t nswitches;
+	struct lab_link **links;
+	size_t nlinks;
+};
+
+struct lab *lab_new(const char *name);
+void lab_free(struct lab *lab);
+
+/* All return NULL and fill err (size errlen) on bad input. */
+struct lab_node *lab_add_node(struct lab *lab, const char *name, char *err, size_t errlen);
+struct lab_switch *lab_add_switch(struct lab *lab, const char *name, enum lab_switch_kind kind,
+				  char *err, size_t errlen);
+/* Adds the next ethN to node and cables it to sw.  cidr may be NULL
+ * ("10.0.0.1/24" otherwise). */
+struct lab_link *lab_connect(struct lab *lab, struct lab_node *node, struct lab_switch *sw,
+			     const char *cidr, char *err, size_t errlen);
+
+struct lab_node *lab_find_node(const struct lab *lab, const char *name);
+struct lab_switch *lab_find_switch(const struct lab *lab, const char *name);
+struct lab_link *lab_find_link(const struct lab *lab, const char *name);
+
+/* A valid name: [A-Za-z0-9_-], 1..LAB_NAME_MAX-1 chars, starting with a letter or digit. */
+int lab_valid_name(const char *name);
+/* "10.0.0.1/24" -> ip, prefix. 0 on success. */
+int lab_parse_cidr(const char *s, struct in_addr *ip, int *prefix);
+/* Locally administered MAC derived from node and interface names (stable). */
+void lab_make_mac(uint8_t mac[6], const char *node, int ifindex);
+/* Text form of an interface's address ("10.0.0.1/24") or "" */
+void lab_iface_cidr(const struct lab_iface *i, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * report.c - what a run leaves behind: report.json (the machine-readable
+ * record, written with jansson for correct escaping), topology.svg and a
+ * short summary for people.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "core/lab.h"
+#include "core/util.h"
+#include "netsim/netsim.h"
+#include "node/node.h"
+#include "scenarios/runtime.h"
+#include "scenarios/scn_int.h"
+#include "viz/viz.h"
+
+enum scn_verdict
+scn_verdict(const struct scn *s)
+{
+	if (s->interrupted)
+		return SCN_INTERRUPTED;
+	if (s->env_problem)
+		return SCN_ENV;
+	if (s->error && !s->error_is_run)
+		return SCN_ERROR;
+	if (s->error)
+		return SCN_FAILED;
+	for (size_t i = 0; i < s->nchecks; i++)
+		if (!s->checks[i].passed)
+			return SCN_FAILED;
+	return SCN_PASSED;
+}
+
+const char *
+scn_verdict_name(enum scn_verdict v)
+{
+	switch (v) {
+	case SCN_PASSED: return "passed";
+	case SCN_FAILED: return "failed";
+	case SCN_ERROR: return "error";
+	case SCN_ENV: return "environment";
+	case SCN_INTERRUPTED: return "interrupted";
+	}
+	return "?";
+}
+
+int
+scn_exit_status(enum scn_verdict v)
+{
+	switch (v) {
+	case SCN_PASSED: return UMLAB_EXIT_OK;
+	case SCN_FAILED: return UMLAB_EXIT_FAILED;
+	case SCN_ERROR: return UMLAB_EXIT_USAGE;
+	case SCN_ENV: return UMLAB_EXIT_ENV;
+	case SCN_INTERRUPTED: return UMLAB_EXIT_FAILED;
+	}
+	return UMLAB_EXIT_FAILED;
+}
+
+static json_t *
+mac_json(const uint8_t m[6])
+{
+	return json_sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static json_t *
+nodes_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < s->lab->nnodes; i++) {
+		struct lab_node *ln = s->lab->nodes[i];
+		struct node *n = s->rt ? rt_node(s->rt, ln) : NULL;
+		json_t *o = json_object(), *ifs = json_array();
+		char a[64];
+
+		json_object_set_new(o, "name", json_string(ln->name));
+		json_object_set_new(o, "mem_mb", json_integer(ln->mem_mb));
+		json_object_set_new(o, "state", json_string(n ? node_state_name(node_state(n)) :
+							     "not started"));
+		if (n && node_boot_seconds(n) >= 0)
+			json_object_set_new(o, "boot_s", json_real(node_boot_seconds(n)));
+		else
+			json_object_set_new(o, "boot_s", json_null());
+		if (n && *node_reason(n))
+			json_object_set_new(o, "reason", json_string(node_reason(n)));
+		json_object_set_new(o, "console", json_sprintf("console/%s.log", ln->name));
+		for (int k = 0; k < ln->nifaces; k++) {
+			json_t *f = json_object();
+
+			lab_iface_cidr(&ln->ifaces[k], a, sizeof(a));
+			json_object_set_new(f, "name", json_string(ln->ifaces[k].name));
+			json_object_set_new(f, "mac", mac_json(ln->ifaces[k].mac));
+			json_object_set_new(f, "address", *a ? json_string(a) : json_null());
+			json_object_set_new(f, "link", ln->ifaces[k].link ?
+					    json_string(ln->ifaces[k].link->name) : json_null());
+			json_array_append_new(ifs, f);
+		}
+		json_object_set_new(o, "interfaces", ifs);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static const char *
+kind_name(enum lab_switch_kind k)
+{
+	return k == LAB_HUB ? "hub" : k == LAB_WIRE ? "wire" : "switch";
+}
+
+static json_t *
+links_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < s->lab->nlinks; i++) {
+		struct lab_link *k = s->lab->links[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(k->name));
+		json_object_set_new(o, "node", json_string(k->iface->node->name));
+		json_object_set_new(o, "interface", json_string(k->iface->name));
+		json_object_set_new(o, "switch", json_string(k->sw->name));
+		json_object_set_new(o, "switch_kind", json_string(kind_name(k->sw->kind)));
+		if (k->rt != NULL) {
+			struct ns_counters c;
+
+			ns_port_counters(k->rt, &c);
+			/* From the node's side: what it sent is what the port received. */
+			json_object_set_new(o, "frames_from_node", json_integer((json_int_t)c.rx_frames));
+			json_object_set_new(o, "bytes_from_node", json_integer((json_int_t)c.rx_bytes));
+			json_object_set_new(o, "frames_to_node", json_integer((json_int_t)c.tx_frames));
+			json_object_set_new(o, "bytes_to_node", json_integer((json_int_t)c.tx_bytes));
+			json_object_set_new(o, "drops", json_integer((json_int_t)c.drop_frames));
+			if (s->o.capture)
+				json_object_set_new(o, "pcap", json_sprintf("pcap/%s.pcap", k->name));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *
+checks_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < s->nchecks; i++) {
+		struct scn_check *c = &s->checks[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(c->name));
+		json_object_set_new(o, "passed", json_boolean(c->passed));
+		json_object_set_new(o, "time_s", json_real(c->t));
+		json_object_set_new(o, "where", json_string(c->where));
+		if (c->detail)
+			json_object_set_new(o, "detail", json_string(c->detail));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+int
+scn_write_report(struct scn *s)
+{
+	json_t *r = json_object();
+	enum scn_verdict v = scn_verdict(s);
+	char *path, *text;
+	int rc;
+
+	json_object_set_new(r, "umlab_version", json_string(PACKAGE_VERSION));
+	json_object_set_new(r, "report_format", json_integer(1));
+	json_object_set_new(r, "scenario", json_string(s->path));
+	json_object_set_new(r, "lab", json_string(s->lab->name));
+	json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
+	json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
+	json_object_set_new(r, "duration_s", json_real(s->duration_s));
+	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
+	json_object_set_new(r, "nodes", nodes_json(s));
+	json_object_set_new(r, "links", links_json(s));
+	json_object_set_new(r, "checks", checks_json(s));
+	text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(r);
+	path = xasprintf("%s/report.json", s->outdir);
+	rc = text ? write_file_atomic(path, text, strlen(text)) : -1;
+	if (rc < 0)
+		fprintf(stderr, "umlab: cannot write %s\n", path);
+	free(path);
+	free(text);
+	return rc;
+}
+
+void
+scn_write_topology(struct scn *s)
+{
+	char *path = xasprintf("%s/topology.svg", s->outdir);
+	char err[512];
+
+	if (viz_render(s->lab, "svg", path, err, sizeof(err)) < 0)
+		fprintf(stderr, "umlab: topology: %s\n", err);
+	free(path);
+}
+
+void
+scn_print_summary(const struct scn *s)
+{
+	enum scn_verdict v = scn_verdict(s);
+	size_t passed = 0;
+
+	if (s->o.quiet)
+		return;
+	for (size_t i = 0; i < s->nchecks; i++)
+		passed += s->checks[i].passed != 0;
+	printf("umlab: lab %s: %zu nodes, %zu links; %zu checks passed, %zu failed; %s (%.1f s)\n",
+	       s->lab->name, s->lab->nnodes, s->lab->nlinks, passed, s->nchecks - passed,
+	       scn_verdict_name(v), s->duration_s);
+	printf("  report    %s/report.json\n", s->outdir);
+	printf("  topology  %s/topology.svg\n", s->outdir);
+	if (s->o.capture && s->lab->nlinks > 0)
+		printf("  captures  %s/pcap/ (%zu files)\n", s->outdir, s->lab->nlinks);
+	if (s->lab->nnodes > 0)
+		printf("  consoles  %s/console/\n", s->outdir);
+	fflush(stdout);
+}

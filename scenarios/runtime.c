@@ -1,0 +1,444 @@
+/*
+ * runtime.c - bring a lab model to life and take it down again.
+ *
+ * Runtime folder layout (short paths: unix socket names are limited to
+ * 108 bytes):
+ *   RUN/pid            the controller's pid, for stale-folder sweeps
+ *   RUN/umlab-init     a copy of the init, readable by any guest uid
+ *   RUN/net/NODE.IFACE the fabric's end of each guest NIC (ptp://)
+ *   RUN/n/NODE/        the node's uml_dir (umid folder, mconsole)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core/lab.h"
+#include "core/loop.h"
+#include "core/reaper.h"
+#include "core/util.h"
+#include "netsim/netsim.h"
+#include "node/node.h"
+#include "scenarios/runtime.h"
+
+#define DEFAULT_MAX_BOOTING 8
+
+struct rt_node {
+	struct rt *rt;
+	struct lab_node *ln;
+	struct node *node;
+	int started;            /* node_start() called */
+	int done;               /* exited */
+};
+
+struct rt {
+	struct loop *loop;
+	struct lab *lab;
+	struct rt_options o;
+	const struct rt_events *ev;
+	void *arg;
+	char *dir;
+	char *init;
+	char *kernel;
+	struct reaper *reaper;
+	struct ns_fabric *fabric;
+	struct rt_node *nodes;  /* lab->nnodes of them */
+	size_t nready, nbooting, next;
+	int starting;           /* between rt_start() and `started` */
+	int stopping;
+	int64_t t_start;
+};
+
+static const char *
+runtime_parent(void)
+{
+	static char buf[PATH_MAX];
+	const char *x = getenv("XDG_RUNTIME_DIR");
+
+	if (x != NULL && *x == '/' && strlen(x) < 64)
+		snprintf(buf, sizeof(buf), "%s/umlab", x);
+	else
+		snprintf(buf, sizeof(buf), "/tmp/umlab-%u", (unsigned)getuid());
+	return buf;
+}
+
+const char *
+rt_find_init(void)
+{
+	static char buf[PATH_MAX];
+	const char *e = getenv("UMLAB_INIT");
+	ssize_t n;
+	char *slash;
+
+	if (e != NULL && *e != '\0')
+		return e;
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 16);
+	if (n > 0) {
+		buf[n] = '\0';
+		if ((slash = strrchr(buf, '/')) != NULL) {
+			strcpy(slash + 1, "umlab-init");
+			if (access(buf, R_OK) == 0)
+				return buf;
+		}
+	}
+	snprintf(buf, sizeof(buf), "%s/umlab-init", UMLAB_LIBEXECDIR);
+	return buf;
+}
+
+struct rt *
+rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct rt_events *ev,
+       void *arg, int *env_problem, char *err, size_t errlen)
+{
+	struct rt *rt;
+	const char *parent = runtime_parent(), *init = o->init ? o->init : rt_find_init();
+	const char *kernel = o->kernel ? o->kernel : UMLAB_KERNEL;
+	char name[24], *tmpl, *p;
+
+	*env_problem = 0;
+	if (access(kernel, X_OK) < 0) {
+		snprintf(err, errlen, "guest kernel %s: %s (install the Debian package "
+			 "user-mode-linux)", kernel, strerror(errno));
+		*env_problem = 1;
+		return NULL;
+	}
+	if (access(init, R_OK) < 0) {
+		snprintf(err, errlen, "umlab-init %s: %s (build it with make, or set UMLAB_INIT)",
+			 init, strerror(errno));
+		*env_problem = 1;
+		return NULL;
+	}
+	if (mkdir_p(parent, 0700) < 0) {
+		snprintf(err, errlen, "runtime folder %s: %s", parent, strerror(errno));
+		*env_problem = 1;
+		return NULL;
+	}
+	reaper_sweep_stale(parent);
+	snprintf(name, sizeof(name), "%.16s", lab->name);
+	tmpl = xasprintf("%s/%s.XXXXXX", parent, name);
+	if (mkdtemp(tmpl) == NULL) {
+		snprintf(err, errlen, "mkdtemp %s: %s", tmpl, strerror(errno));
+		free(tmpl);
+		*env_problem = 1;
+		return NULL;
+	}
+	rt = xcalloc(1, sizeof(*rt));
+	rt->loop = l;
+	rt->lab = lab;
+	rt->o = *o;
+	rt->ev = ev;
+	rt->arg = arg;
+	rt->dir = tmpl;
+	rt->kernel = xstrdup(kernel);
+	chmod(rt->dir, 0755);
+	p = xasprintf("%s/pid", rt->dir);
+	{
+		char *pid = xasprintf("%d\n", (int)getpid());
+
+		write_file_atomic(p, pid, strlen(pid));
+		free(pid);
+	}
+	free(p);
+	rt->reaper = reaper_start(rt->dir);
+	if (rt->reaper == NULL) {
+		snprintf(err, errlen, "cannot start the reaper: %s", strerror(errno));
+		*env_problem = 1;
+		rt_free(rt);
+		return NULL;
+	}
+	rt->init = xasprintf("%s/umlab-init", rt->dir);
+	if (copy_file(init, rt->init, 0755) < 0) {
+		snprintf(err, errlen, "copy %s to %s: %s", init, rt->init, strerror(errno));
+		*env_problem = 1;
+		rt_free(rt);
+		return NULL;
+	}
+	rt->nodes = xcalloc(lab->nnodes, sizeof(*rt->nodes));
+	for (size_t i = 0; i < lab->nnodes; i++) {
+		rt->nodes[i].rt = rt;
+		rt->nodes[i].ln = lab->nodes[i];
+		lab->nodes[i]->rt = &rt->nodes[i];
+	}
+	rt->fabric = ns_fabric_new(l);
+	return rt;
+}
+
+static char *
+node_setup_text(const struct lab_node *ln)
+{
+	size_t cap = 4096, len = 0;
+	char *s = xcalloc(1, cap), a[64];
+
+	len += (size_t)snprintf(s + len, cap - len, "hostname %s\n", ln->name);
+	for (int i = 0; i < ln->nifaces; i++) {
+		lab_iface_cidr(&ln->ifaces[i], a, sizeof(a));
+		len += (size_t)snprintf(s + len, cap - len, "iface %s%s%s\n", ln->ifaces[i].name,
+					*a ? " " : "", a);
+	}
+	if (ln->has_gateway) {
+		inet_ntop(AF_INET, &ln->gateway, a, sizeof(a));
+		snprintf(s + len, cap - len, "route default %s\n", a);
+	}
+	return s;
+}
+
+static void start_more(struct rt *rt);
+
+static void
+started(struct rt *rt, int ok, const char *msg)
+{
+	if (!rt->starting)
+		return;
+	rt->starting = 0;
+	if (!rt->o.quiet && isatty(2))
+		fprintf(stderr, "\r\033[K");
+	if (rt->ev->started)
+		rt->ev->started(rt, ok, msg, rt->arg);
+}
+
+static void
+progress(struct rt *rt)
+{
+	if (rt->o.quiet || !isatty(2))
+		return;
+	fprintf(stderr, "\rumlab: booting %zu nodes: %zu ready, %zu booting, %.1f s\033[K",
+		rt->lab->nnodes, rt->nready, rt->nbooting,
+		(double)(loop_now() - rt->t_start) / 1e9);
+}
+
+static void
+on_ready(struct node *n, void *arg)
+{
+	struct rt_node *rn = arg;
+	struct rt *rt = rn->rt;
+
+	rt->nready++;
+	rt->nbooting--;
+	progress(rt);
+	if (rt->starting && rt->nready == rt->lab->nnodes)
+		started(rt, 1, NULL);
+	else
+		start_more(rt);
+}
+
+static int
+all_done(const struct rt *rt)
+{
+	for (size_t i = 0; i < rt->lab->nnodes; i++)
+		if (rt->nodes[i].started && !rt->nodes[i].done)
+			return 0;
+	return 1;
+}
+
+static void
+on_exited(struct node *n, void *arg)
+{
+	struct rt_node *rn = arg;
+	struct rt *rt = rn->rt;
+	int was_booting = rt->starting && node_boot_seconds(n) < 0;
+
+	rn->done = 1;
+	if (was_booting) {
+		char *msg = xasprintf("node %s: did not boot: %s", rn->ln->name, node_reason(n));
+
+		rt->nbooting--;
+		started(rt, 0, msg);
+		free(msg);
+		rt_stop(rt);
+	} else if (!rt->stopping) {
+		if (rt->ev->node_down)
+			rt->ev->node_down(rt, rn->ln, node_reason(n), rt->arg);
+	}
+	if (rt->stopping && all_done(rt) && rt->ev->stopped) {
+		rt->stopping = 2;   /* report once */
+		rt->ev->stopped(rt, rt->arg);
+	}
+}
+
+static const struct node_events node_events = {
+	.ready = on_ready,
+	.exited = on_exited,
+};
+
+static int
+start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
+{
+	struct lab_node *ln = rn->ln;
+	struct node_config c = { 0 };
+	char *dir = xasprintf("%s/n/%s", rt->dir, ln->name);
+	char *console = xasprintf("%s/console/%s.log", rt->o.outdir, ln->name);
+	char *setup = node_setup_text(ln);
+
+	c.name = ln->name;
+	c.dir = dir;
+	c.kernel = rt->kernel;
+	c.init = rt->init;
+	c.console_log = console;
+	c.mem_mb = ln->mem_mb;
+	c.setup = setup;
+	c.reaper = rt->reaper;
+	c.nnics = ln->nifaces;
+	for (int i = 0; i < ln->nifaces; i++) {
+		struct ns_port *p = ln->ifaces[i].link ? ln->ifaces[i].link->rt : NULL;
+
+		snprintf(c.nics[i].url, sizeof(c.nics[i].url), "%s", p ? ns_port_url(p) : "null://");
+		memcpy(c.nics[i].mac, ln->ifaces[i].mac, 6);
+	}
+	rn->node = node_start(rt->loop, &c, &node_events, rn, err, errlen);
+	free(dir);
+	free(console);
+	free(setup);
+	if (rn->node == NULL)
+		return -1;
+	rn->started = 1;
+	rt->nbooting++;
+	return 0;
+}
+
+static void
+start_more(struct rt *rt)
+{
+	int max = rt->o.max_booting > 0 ? rt->o.max_booting : DEFAULT_MAX_BOOTING;
+	char err[512];
+
+	while (rt->starting && rt->next < rt->lab->nnodes && rt->nbooting < (size_t)max) {
+		struct rt_node *rn = &rt->nodes[rt->next++];
+
+		if (start_node(rt, rn, err, sizeof(err)) < 0) {
+			started(rt, 0, err);
+			rt_stop(rt);
+			return;
+		}
+	}
+	progress(rt);
+}
+
+int
+rt_start(struct rt *rt, char *err, size_t errlen)
+{
+	struct lab *lab = rt->lab;
+	char *netdir = xasprintf("%s/net", rt->dir), *dir;
+
+	dir = xasprintf("%s/console", rt->o.outdir);
+	if (mkdir_p(netdir, 0755) < 0 || mkdir_p(dir, 0755) < 0) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+		free(dir);
+		free(netdir);
+		return -1;
+	}
+	free(dir);
+	if (rt->o.capture) {
+		dir = xasprintf("%s/pcap", rt->o.outdir);
+		if (mkdir_p(dir, 0755) < 0) {
+			snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+			free(dir);
+			free(netdir);
+			return -1;
+		}
+		free(dir);
+	}
+	for (size_t i = 0; i < lab->nswitches; i++) {
+		struct lab_switch *s = lab->switches[i];
+		enum ns_kind k = s->kind == LAB_HUB ? NS_HUB : s->kind == LAB_WIRE ? NS_WIRE : NS_SWITCH;
+
+		s->rt = ns_switch_new(rt->fabric, s->name, k);
+	}
+	for (size_t i = 0; i < lab->nlinks; i++) {
+		struct lab_link *k = lab->links[i];
+		char *path = xasprintf("%s/%s.%s", netdir, k->iface->node->name, k->iface->name);
+		char *pcap;
+
+		k->rt = ns_port_new(k->sw->rt, k->name, path, err, errlen);
+		free(path);
+		if (k->rt == NULL) {
+			free(netdir);
+			return -1;
+		}
+		if (!rt->o.capture)
+			continue;
+		pcap = xasprintf("%s/pcap/%s.pcap", rt->o.outdir, k->name);
+		if (ns_port_capture(k->rt, pcap, err, errlen) < 0) {
+			free(pcap);
+			free(netdir);
+			return -1;
+		}
+		free(pcap);
+	}
+	free(netdir);
+	rt->starting = 1;
+	rt->t_start = loop_now();
+	if (lab->nnodes == 0) {
+		started(rt, 1, NULL);
+		return 0;
+	}
+	start_more(rt);
+	return 0;
+}
+
+void
+rt_stop(struct rt *rt)
+{
+	if (rt->stopping)
+		return;
+	rt->stopping = 1;
+	rt->starting = 0;
+	for (size_t i = 0; i < rt->lab->nnodes; i++) {
+		struct rt_node *rn = &rt->nodes[i];
+
+		if (rn->started && !rn->done)
+			node_stop(rn->node);
+	}
+	if (all_done(rt) && rt->ev->stopped) {
+		rt->stopping = 2;
+		rt->ev->stopped(rt, rt->arg);
+	}
+}
+
+void
+rt_free(struct rt *rt)
+{
+	if (rt == NULL)
+		return;
+	for (size_t i = 0; rt->nodes && i < rt->lab->nnodes; i++) {
+		node_free(rt->nodes[i].node);
+		rt->lab->nodes[i]->rt = NULL;
+	}
+	if (rt->fabric)
+		ns_fabric_free(rt->fabric);
+	for (size_t i = 0; i < rt->lab->nlinks; i++)
+		rt->lab->links[i]->rt = NULL;
+	for (size_t i = 0; i < rt->lab->nswitches; i++)
+		rt->lab->switches[i]->rt = NULL;
+	rm_rf(rt->dir);
+	reaper_finish(rt->reaper);
+	free(rt->nodes);
+	free(rt->dir);
+	free(rt->init);
+	free(rt->kernel);
+	free(rt);
+}
+
+struct node *
+rt_node(struct rt *rt, const struct lab_node *ln)
+{
+	struct rt_node *rn = ln->rt;
+
+	return rn ? rn->node : NULL;
+}
+
+struct ns_fabric *
+rt_fabric(struct rt *rt)
+{
+	return rt->fabric;
+}
+
+const char *
+rt_dir(const struct rt *rt)
+{
+	return rt->dir;
+}

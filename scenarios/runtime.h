@@ -1,0 +1,56 @@
+/*
+ * runtime.h - a lab brought to life: the runtime folder, the fabric with
+ * one port per link, one node per lab node, and the reaper.  Built from
+ * the lab model; used by the scenario runner and (later) by the CLI's
+ * interactive commands.
+ */
+#ifndef UMLAB_RUNTIME_H
+#define UMLAB_RUNTIME_H
+
+#include <stddef.h>
+
+struct lab;
+struct lab_node;
+struct loop;
+struct node;
+struct ns_fabric;
+
+struct rt;
+
+struct rt_events {
+	/* Every node is ready (ok = 1), or one failed to boot (ok = 0,
+	 * msg names the node and why). */
+	void (*started)(struct rt *rt, int ok, const char *msg, void *arg);
+	/* A node left the ready state while the lab ran (crash). */
+	void (*node_down)(struct rt *rt, struct lab_node *ln, const char *reason, void *arg);
+	/* Every node has exited after rt_stop(). */
+	void (*stopped)(struct rt *rt, void *arg);
+};
+
+struct rt_options {
+	const char *outdir;      /* console/, pcap/ go here */
+	const char *kernel;      /* NULL: the configured linux.uml */
+	const char *init;        /* NULL: found next to the umlab binary */
+	int capture;             /* write pcap/<link>.pcap */
+	int max_booting;         /* bounded parallel boots; 0: a default */
+	int quiet;               /* no progress line */
+};
+
+/* Creates the runtime folder and the reaper.  NULL with err on failure;
+ * *env_problem is set when the cause is the environment (exit 3). */
+struct rt *rt_new(struct loop *l, struct lab *lab, const struct rt_options *o,
+		  const struct rt_events *ev, void *arg, int *env_problem, char *err, size_t errlen);
+/* Open every port, start every node (bounded parallelism). */
+int rt_start(struct rt *rt, char *err, size_t errlen);
+/* Stop every node that still runs; `stopped` follows (at once if none). */
+void rt_stop(struct rt *rt);
+/* Closes captures, removes the runtime folder; kills what still runs. */
+void rt_free(struct rt *rt);
+
+struct node *rt_node(struct rt *rt, const struct lab_node *ln);
+struct ns_fabric *rt_fabric(struct rt *rt);
+const char *rt_dir(const struct rt *rt);
+/* Find umlab-init: $UMLAB_INIT, next to /proc/self/exe, or the install dir. */
+const char *rt_find_init(void);
+
+#endif

@@ -1,0 +1,492 @@
+/*
+ * scn_lua.c - the Lua API of scenarios (documented in scenarios/API.md).
+ *
+ * Nodes and switches are userdata holding an index into the lab model,
+ * never a raw pointer, with the named metatables "umlab.node" and
+ * "umlab.switch".  Calls that wait yield the scenario's coroutine (see
+ * scn.c); every error carries the caller's file:line.
+ */
+#define _GNU_SOURCE
+#include <lauxlib.h>
+#include <lua.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "core/lab.h"
+#include "core/loop.h"
+#include "core/util.h"
+#include "node/node.h"
+#include "scenarios/runtime.h"
+#include "scenarios/scn_int.h"
+
+#define NODE_MT "umlab.node"
+#define SWITCH_MT "umlab.switch"
+#define MAX_ARGV 256
+
+int scn_start_lab(struct scn *s, char *err, size_t errlen);
+
+struct ud { size_t index; };
+
+static struct lab_node *
+check_node(lua_State *L, int arg)
+{
+	struct scn *s = scn_from_lua(L);
+	struct ud *u = luaL_checkudata(L, arg, NODE_MT);
+
+	return s->lab->nodes[u->index];
+}
+
+static void
+push_ud(lua_State *L, size_t index, const char *mt)
+{
+	struct ud *u = lua_newuserdatauv(L, sizeof(*u), 0);
+
+	u->index = index;
+	luaL_setmetatable(L, mt);
+}
+
+static void
+need_build_phase(lua_State *L, struct scn *s, const char *what)
+{
+	if (s->phase != SCN_BUILD)
+		luaL_error(L, "%s: the topology is fixed once start() has run", what);
+}
+
+/* Optional string field of an options table at arg. */
+static const char *
+opt_field_string(lua_State *L, int arg, const char *key)
+{
+	const char *v = NULL;
+
+	if (!lua_istable(L, arg))
+		return NULL;
+	if (lua_getfield(L, arg, key) != LUA_TNIL) {
+		if (!lua_isstring(L, -1))
+			luaL_error(L, "option '%s' must be a string", key);
+		v = lua_tostring(L, -1);
+	}
+	lua_pop(L, 1);   /* the string stays alive: it is referenced by the table */
+	return v;
+}
+
+/* node(name [, {mem=MB, gateway="a.b.c.d"}]) */
+static int
+l_node(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *name = luaL_checkstring(L, 1);
+	struct lab_node *n;
+	const char *gw;
+	char err[256];
+
+	need_build_phase(L, s, "node");
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TTABLE);
+	if ((n = lab_add_node(s->lab, name, err, sizeof(err))) == NULL)
+		return luaL_argerror(L, 1, err);
+	if (lua_istable(L, 2)) {
+		if (lua_getfield(L, 2, "mem") != LUA_TNIL) {
+			lua_Integer mem = luaL_checkinteger(L, -1);
+
+			if (mem < 40 || mem > 4096)
+				luaL_error(L, "node %s: mem=%d MB is outside 40..4096 (UML needs at least "
+					   "about 36 MB to boot)", name, (int)mem);
+			n->mem_mb = (unsigned)mem;
+		}
+		lua_pop(L, 1);
+		if ((gw = opt_field_string(L, 2, "gateway")) != NULL) {
+			int prefix;
+
+			if (lab_parse_cidr(gw, &n->gateway, &prefix) < 0 || prefix != 32)
+				luaL_error(L, "node %s: bad gateway '%s' (want a.b.c.d)", name, gw);
+			n->has_gateway = 1;
+		}
+	}
+	push_ud(L, s->lab->nnodes - 1, NODE_MT);
+	return 1;
+}
+
+static int
+add_switch(lua_State *L, enum lab_switch_kind kind, const char *what)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *name = luaL_checkstring(L, 1);
+	char err[256];
+
+	need_build_phase(L, s, what);
+	if (lab_add_switch(s->lab, name, kind, err, sizeof(err)) == NULL)
+		return luaL_argerror(L, 1, err);
+	push_ud(L, s->lab->nswitches - 1, SWITCH_MT);
+	return 1;
+}
+
+/* switch(name) */
+static int
+l_switch(lua_State *L)
+{
+	return add_switch(L, LAB_SWITCH, "switch");
+}
+
+/* hub(name) */
+static int
+l_hub(lua_State *L)
+{
+	return add_switch(L, LAB_HUB, "hub");
+}
+
+/* The address argument of link(): "a.b.c.d/n", {ip="..."} or nil. */
+static const char *
+addr_arg(lua_State *L, int arg)
+{
+	if (lua_isnoneornil(L, arg))
+		return NULL;
+	if (lua_istable(L, arg))
+		return opt_field_string(L, arg, "ip");
+	return luaL_checkstring(L, arg);
+}
+
+/* link(node, switch [, addr]) or link(node, node [, addr_a [, addr_b]]);
+ * returns the link's name. */
+static int
+l_link(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	struct lab_node *a = check_node(L, 1), *b = NULL;
+	struct lab_switch *sw;
+	struct lab_link *k;
+	const char *ip_a = addr_arg(L, 3), *ip_b = NULL;
+	char err[256];
+
+	need_build_phase(L, s, "link");
+	if (luaL_testudata(L, 2, NODE_MT) != NULL) {
+		char name[LAB_NAME_MAX + 16];
+		int i = 0;
+
+		b = check_node(L, 2);
+		if (a == b)
+			return luaL_argerror(L, 2, "cannot link a node to itself");
+		ip_b = addr_arg(L, 4);
+		/* A direct cable is a two-port wire in the fabric. */
+		snprintf(name, sizeof(name), "%.14s-%.14s", a->name, b->name);
+		while (lab_find_switch(s->lab, name) || lab_find_node(s->lab, name))
+			snprintf(name, sizeof(name), "%.12s-%.12s-%d", a->name, b->name, ++i);
+		if ((sw = lab_add_switch(s->lab, name, LAB_WIRE, err, sizeof(err))) == NULL)
+			return luaL_error(L, "%s", err);
+	} else {
+		struct ud *u = luaL_checkudata(L, 2, SWITCH_MT);
+
+		sw = s->lab->switches[u->index];
+	}
+	if ((k = lab_connect(s->lab, a, sw, ip_a, err, sizeof(err))) == NULL)
+		return luaL_argerror(L, 3, err);
+	if (b != NULL && lab_connect(s->lab, b, sw, ip_b, err, sizeof(err)) == NULL)
+		return luaL_argerror(L, 4, err);
+	lua_pushstring(L, k->name);
+	return 1;
+}
+
+/* start(): boot every node; returns when all are ready. */
+static int
+l_start(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	char err[1024];
+
+	if (s->phase != SCN_BUILD)
+		return luaL_error(L, "start: the lab is already started");
+	if (L != s->co)
+		return luaL_error(L, "start: call it from the scenario itself");
+	if (scn_start_lab(s, err, sizeof(err)) < 0) {
+		s->error_is_run = 1;
+		return luaL_error(L, "start: %s", err);
+	}
+	return scn_yield(L);
+}
+
+struct pending_exec {
+	struct scn *s;
+	lua_State *co;
+	int ref;               /* keeps co alive while we wait */
+};
+
+static void
+exec_done(const struct agent_exec_result *r, void *arg)
+{
+	struct pending_exec *p = arg;
+	struct scn *s = p->s;
+	lua_State *co = p->co;
+
+	luaL_unref(s->L, LUA_REGISTRYINDEX, p->ref);
+	free(p);
+	if (s->phase >= SCN_TEARDOWN)
+		return;
+	if (r->error != NULL) {
+		lua_pushboolean(co, 0);
+		lua_pushfstring(co, "exec: %s", r->error);
+		scn_resume(s, co, 2);
+		return;
+	}
+	lua_pushboolean(co, 1);
+	lua_createtable(co, 0, 6);
+	if (WIFEXITED(r->status)) {
+		lua_pushinteger(co, WEXITSTATUS(r->status));
+	} else {
+		lua_pushinteger(co, 128 + WTERMSIG(r->status));
+		lua_pushinteger(co, WTERMSIG(r->status));
+		lua_setfield(co, -3, "signal");
+	}
+	lua_setfield(co, -2, "status");
+	lua_pushlstring(co, r->out, r->out_len);
+	lua_setfield(co, -2, "stdout");
+	lua_pushlstring(co, r->err, r->err_len);
+	lua_setfield(co, -2, "stderr");
+	lua_pushnumber(co, (double)r->duration_ns / 1e9);
+	lua_setfield(co, -2, "duration");
+	lua_pushboolean(co, WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0);
+	lua_setfield(co, -2, "ok");
+	if (r->truncated) {
+		lua_pushboolean(co, 1);
+		lua_setfield(co, -2, "truncated");
+	}
+	scn_resume(s, co, 2);
+}
+
+/* node:exec(cmd): cmd is a shell command line or an argv table.
+ * Returns {status=, stdout=, stderr=, duration=, ok=}. */
+static int
+l_exec(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	struct lab_node *ln = check_node(L, 1);
+	const char *argv[MAX_ARGV + 1];
+	struct pending_exec *p;
+	struct node *n;
+
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_Integer len = luaL_len(L, 2);
+
+		if (len < 1 || len > MAX_ARGV)
+			return luaL_argerror(L, 2, "argv table must hold 1..256 strings");
+		for (lua_Integer i = 1; i <= len; i++) {
+			lua_geti(L, 2, i);
+			argv[i - 1] = lua_tostring(L, -1);
+			if (argv[i - 1] == NULL)
+				return luaL_argerror(L, 2, "argv table must hold strings");
+			lua_pop(L, 1);   /* still referenced by the table */
+		}
+		argv[len] = NULL;
+	} else {
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = luaL_checkstring(L, 2);
+		argv[3] = NULL;
+	}
+	if (s->phase != SCN_RUNNING)
+		return luaL_error(L, "exec on %s: the lab is not started (call start() first)",
+				  ln->name);
+	n = rt_node(s->rt, ln);
+	if (n == NULL || node_state(n) != NODE_READY) {
+		s->error_is_run = 1;
+		return luaL_error(L, "exec on %s: node is %s", ln->name,
+				  n ? node_state_name(node_state(n)) : "not started");
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->s = s;
+	p->co = L;
+	lua_pushthread(L);
+	p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (node_exec(n, argv, exec_done, p) < 0) {
+		luaL_unref(L, LUA_REGISTRYINDEX, p->ref);
+		free(p);
+		s->error_is_run = 1;
+		return luaL_error(L, "exec on %s: the agent is not reachable", ln->name);
+	}
+	return scn_yield(L);
+}
+
+/* node:sh(cmd): like exec, but raises an error unless the command
+ * succeeds; returns its stdout. */
+static int
+l_sh_k(lua_State *L, int status, lua_KContext ctx)
+{
+	int top = lua_gettop(L);   /* node, cmd, result */
+	struct lab_node *ln = check_node(L, 1);
+
+	lua_getfield(L, top, "ok");
+	if (!lua_toboolean(L, -1)) {
+		lua_getfield(L, top, "status");
+		lua_getfield(L, top, "stderr");
+		return luaL_error(L, "sh on %s: '%s' failed with status %d: %s", ln->name,
+				  lua_tostring(L, 2), (int)lua_tointeger(L, -2), lua_tostring(L, -1));
+	}
+	lua_getfield(L, top, "stdout");
+	return 1;
+}
+
+static int
+l_sh(lua_State *L)
+{
+	check_node(L, 1);
+	luaL_checkstring(L, 2);
+	lua_settop(L, 2);
+	lua_pushcfunction(L, l_exec);
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, 2);
+	lua_callk(L, 2, 1, 0, l_sh_k);
+	return l_sh_k(L, LUA_OK, 0);
+}
+
+struct pending_sleep {
+	struct scn *s;
+	lua_State *co;
+	int ref;
+};
+
+static int64_t
+sleep_done(struct loop_timer *t, void *arg)
+{
+	struct pending_sleep *p = arg;
+	struct scn *s = p->s;
+	lua_State *co = p->co;
+
+	luaL_unref(s->L, LUA_REGISTRYINDEX, p->ref);
+	free(p);
+	lua_pushboolean(co, 1);
+	lua_pushnil(co);
+	scn_resume(s, co, 2);
+	return LOOP_TIMER_DONE;
+}
+
+/* sleep(seconds): wait without blocking the lab. */
+static int
+l_sleep(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	double secs = luaL_checknumber(L, 1);
+	struct pending_sleep *p;
+
+	if (secs < 0 || secs > 86400)
+		return luaL_argerror(L, 1, "seconds must be within 0..86400");
+	p = xcalloc(1, sizeof(*p));
+	p->s = s;
+	p->co = L;
+	lua_pushthread(L);
+	p->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	loop_timer_add(s->loop, (int64_t)(secs * 1e9), sleep_done, p);
+	return scn_yield(L);
+}
+
+static void
+where(lua_State *L, char *buf, size_t len)
+{
+	lua_Debug ar;
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+		snprintf(buf, len, "%s:%d", ar.short_src, ar.currentline);
+	else
+		snprintf(buf, len, "?");
+}
+
+/* check(name, condition [, detail]): record a named check; returns the
+ * condition.  Never raises. */
+static int
+l_check(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *name = luaL_checkstring(L, 1);
+	int ok;
+	const char *detail;
+	char at[256];
+
+	luaL_checkany(L, 2);
+	ok = lua_toboolean(L, 2);
+	detail = lua_isnoneornil(L, 3) ? NULL : luaL_tolstring(L, 3, NULL);
+	where(L, at, sizeof(at));
+	scn_add_check(s, name, ok, at, detail);
+	lua_pushboolean(L, ok);
+	return 1;
+}
+
+/* lab{name=...}: metadata (optional). */
+static int
+l_lab(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *name;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	need_build_phase(L, s, "lab");
+	if ((name = opt_field_string(L, 1, "name")) != NULL)
+		snprintf(s->lab->name, sizeof(s->lab->name), "%s", name);
+	return 0;
+}
+
+static int
+node_index(lua_State *L)
+{
+	struct lab_node *ln = check_node(L, 1);
+	const char *key = luaL_checkstring(L, 2);
+
+	if (strcmp(key, "name") == 0) {
+		lua_pushstring(L, ln->name);
+		return 1;
+	}
+	luaL_getmetafield(L, 1, "__methods");
+	lua_getfield(L, -1, key);
+	return 1;
+}
+
+static int
+node_tostring(lua_State *L)
+{
+	lua_pushfstring(L, "node %s", check_node(L, 1)->name);
+	return 1;
+}
+
+static int
+switch_tostring(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	struct ud *u = luaL_checkudata(L, 1, SWITCH_MT);
+
+	lua_pushfstring(L, "switch %s", s->lab->switches[u->index]->name);
+	return 1;
+}
+
+void
+scn_lua_open(struct scn *s)
+{
+	lua_State *L = s->L;
+	static const luaL_Reg globals[] = {
+		{ "node", l_node }, { "switch", l_switch }, { "hub", l_hub }, { "link", l_link },
+		{ "start", l_start }, { "sleep", l_sleep }, { "check", l_check }, { "lab", l_lab },
+		{ NULL, NULL },
+	};
+	static const luaL_Reg node_methods[] = {
+		{ "exec", l_exec }, { "sh", l_sh }, { NULL, NULL },
+	};
+
+	luaL_newmetatable(L, NODE_MT);
+	lua_pushcfunction(L, node_index);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, node_tostring);
+	lua_setfield(L, -2, "__tostring");
+	luaL_newlib(L, node_methods);
+	lua_setfield(L, -2, "__methods");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, SWITCH_MT);
+	lua_pushcfunction(L, switch_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pop(L, 1);
+
+	lua_pushglobaltable(L);
+	luaL_setfuncs(L, globals, 0);
+	lua_pop(L, 1);
+	/* The same functions under umlab.*, for scripts that prefer it. */
+	luaL_newlib(L, globals);
+	lua_setglobal(L, "umlab");
+}
