@@ -1,12 +1,17 @@
 #!/bin/sh
 # The Debian packages umlab needs to build, test and run its default lab.
 #   core/deps.sh                      list the missing ones (exit 1 if any)
+#   core/deps.sh --list               list all of them
 #   core/deps.sh --install-or-explain as root: apt-get install them;
 #                                     otherwise print the exact command and exit 1
 BUILD="autoconf automake libtool pkg-config make gcc libc6-dev libvdeplug-dev liblua5.4-dev libgraphviz-dev libpcap-dev libcmocka-dev libjansson-dev"
 RUN="user-mode-linux iputils-ping iproute2 kmod"
 PKGS="$BUILD $RUN $UMLAB_EXTRA_PKGS"
 
+if [ "$1" = "--list" ]; then
+	echo $PKGS
+	exit 0
+fi
 missing=""
 for p in $PKGS; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)

@@ -22,7 +22,7 @@ cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct scn_options o = { .capture = 1 };
+	struct scn_options o = { .capture = 1, .kernel = getenv("UMLAB_KERNEL") };
 	char *end;
 	int c;
 
@@ -82,6 +82,9 @@ const struct cmd_entry cmd_run_entry = {
 	"\n"
 	"Exit status: 0 every check passed; 1 a check failed or the lab broke;\n"
 	"2 bad input (scenario error, unknown option, missing file); 3 the\n"
-	"environment is not fit (e.g. linux.uml missing).\n",
+	"environment is not fit (e.g. linux.uml missing).\n"
+	"\n"
+	"Environment: UMLAB_KERNEL picks another guest kernel (default\n"
+	"/usr/bin/linux.uml); UMLAB_INIT another in-guest init.\n",
 	.exec = cmd_run,
 };

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Exit statuses: 1 when a check fails, 2 for bad input, 3 for an unfit
+# environment; and nothing left behind after any of them.
+. "$(dirname "$0")/lib.sh"
+
+"$UMLAB" run -o "$T/fail" "$SCEN/failing-check.lua" > "$T/fail.out" 2>&1
+expect_eq "a failing check exits 1" 1 "$?"
+expect "the failing check is named" grep -q "FAIL  this address is unreachable" "$T/fail.out"
+expect "report.json records it" grep -q '"verdict": "failed"' "$T/fail/report.json"
+expect "the passing check is recorded too" grep -q "PASS  true works" "$T/fail.out"
+
+"$UMLAB" run -o "$T/syn" "$SCEN/syntax-error.lua" > "$T/syn.out" 2>&1
+expect_eq "a syntax error exits 2" 2 "$?"
+expect "the error names file:line" grep -q "syntax-error.lua:3:" "$T/syn.out"
+
+"$UMLAB" run "$T/does-not-exist.lua" > "$T/miss.out" 2>&1
+expect_eq "a missing file exits 2" 2 "$?"
+expect "the error names the file" grep -q "does-not-exist.lua" "$T/miss.out"
+
+"$UMLAB" run --bogus x > "$T/opt.out" 2>&1
+expect_eq "an unknown option exits 2" 2 "$?"
+
+"$UMLAB" frobnicate > "$T/cmd.out" 2>&1
+expect_eq "an unknown command exits 2" 2 "$?"
+
+"$UMLAB" run --help > "$T/help.out" 2>&1
+expect_eq "run --help exits 0" 0 "$?"
+expect "run --help explains the outputs" grep -q "report.json" "$T/help.out"
+
+# An unfit environment: a guest kernel that does not exist.
+UMLAB_KERNEL=/nonexistent/linux.uml "$UMLAB" run -o "$T/env" "$SCEN/failing-check.lua" > "$T/env.out" 2>&1
+expect_eq "a missing guest kernel exits 3" 3 "$?"
+expect "the error names the package" grep -q "user-mode-linux" "$T/env.out"
+
+expect "no guest kernel is left" wait_for 2 no_guests
+expect "no runtime folder is left" no_rundirs
+finish

@@ -1,0 +1,10 @@
+-- Four nodes that wait a long time: the orphan tests kill the controller
+-- while this runs.
+local s = switch("s")
+for i = 1, 4 do
+	link(node("n" .. i), s, "10.8.0." .. i .. "/24")
+end
+start()
+print("LAB IS READY")
+io.stdout:flush()
+sleep(120)
