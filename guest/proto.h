@@ -41,7 +41,16 @@ enum proto_type {
 	PROTO_EXIT = 68,    /* id; i32 wait status as from waitpid(2) */
 	PROTO_ERROR = 69,   /* id (0 for setup/global); text message */
 	PROTO_LOG = 70,     /* text for the node's log */
+	PROTO_ACK = 71,     /* u32: bytes of the host's stream the guest has read */
 };
+
+/*
+ * Host-to-guest flow control.  UML's serial line driver stops reading its
+ * host fd for good once the guest tty throttles (about 4 KiB unread), so
+ * the host never has more than PROTO_WINDOW bytes unacknowledged; the guest
+ * sends ACK for every read.  See PROTOCOL.md.
+ */
+#define PROTO_WINDOW 2048
 
 struct proto_msg {
 	uint16_t type;

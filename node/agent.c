@@ -1,0 +1,579 @@
+/*
+ * agent.c - the controller's side of the agent protocol (guest/proto.h).
+ *
+ * One struct agent per guest: a decoder on the read end of the serial
+ * line, an outgoing queue drained on EPOLLOUT, and a list of requests
+ * waiting for their EXIT.  Every message from the guest is untrusted: a
+ * malformed one breaks the channel, fails what is pending and is reported
+ * through ev->error.
+ *
+ * Callbacks (events and exec results) may call agent_free(): the agent
+ * then only marks itself freed and the dispatch that is running frees it
+ * on its way out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "guest/proto.h"
+#include "node/agent.h"
+
+#define BANNER_MAX	256
+#define READS_PER_EVENT	16	/* then let other fds have a turn */
+
+struct obuf {
+	char *p;	/* NUL-terminated when non-NULL */
+	size_t len, cap;
+};
+
+struct req {
+	uint32_t id;
+	agent_exec_cb cb;
+	void *arg;
+	struct obuf out, err;
+	int truncated;
+	int64_t t0;
+	struct req *next;
+};
+
+struct agent {
+	struct loop *loop;
+	int rfd, wfd;
+	int wfd_armed;		/* wfd registered for EPOLLOUT */
+	const struct agent_events *ev;
+	void *arg;
+	struct proto_decoder *dec;
+	uint8_t *q;		/* outgoing bytes not yet written */
+	size_t qoff, qlen, qcap;
+	size_t inflight;	/* written, not yet acknowledged (<= PROTO_WINDOW) */
+	uint32_t next_id;
+	uint32_t setup_id;
+	struct req *reqs;
+	unsigned npending;
+	int down;		/* channel broken or closed: no more requests */
+	int busy;		/* inside a dispatch from the loop */
+	int freed;		/* agent_free() called during a dispatch */
+};
+
+static void fail_all(struct agent *, const char *);
+
+static void
+obuf_free(struct obuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* Keep at most AGENT_OUTPUT_MAX bytes; returns 0 when something was dropped. */
+static int
+obuf_add(struct obuf *b, const uint8_t *p, size_t n)
+{
+	size_t room, cap;
+	char *np;
+	int ok = 1;
+
+	room = AGENT_OUTPUT_MAX - b->len;
+	if (n > room) {
+		n = room;
+		ok = 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return 0;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return ok;
+}
+
+static struct req *
+req_find(struct agent *a, uint32_t id)
+{
+	struct req *r;
+
+	for (r = a->reqs; r != NULL; r = r->next)
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+static void
+req_unlink(struct agent *a, struct req *r)
+{
+	struct req **pp;
+
+	for (pp = &a->reqs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			a->npending--;
+			return;
+		}
+	}
+}
+
+/* Unlinks before the callback, so the callback may start new requests. */
+static void
+req_finish(struct agent *a, struct req *r, int status, const char *error)
+{
+	struct agent_exec_result res;
+
+	req_unlink(a, r);
+	memset(&res, 0, sizeof(res));
+	res.status = status;
+	res.error = error;
+	res.out = r->out.p ? r->out.p : "";
+	res.out_len = r->out.len;
+	res.err = r->err.p ? r->err.p : "";
+	res.err_len = r->err.len;
+	res.truncated = r->truncated;
+	res.duration_ns = loop_now() - r->t0;
+	if (r->cb != NULL)
+		r->cb(&res, r->arg);
+	obuf_free(&r->out);
+	obuf_free(&r->err);
+	free(r);
+}
+
+static void
+fail_all(struct agent *a, const char *why)
+{
+	while (a->reqs != NULL)
+		req_finish(a, a->reqs, -1, why);
+}
+
+static void
+unregister(struct agent *a)
+{
+	if (a->rfd != -1)
+		loop_del_fd(a->loop, a->rfd);
+	if (a->wfd_armed)
+		loop_del_fd(a->loop, a->wfd);
+	a->wfd_armed = 0;
+}
+
+/* The channel is unusable: stop reading and writing, fail what waits. */
+static void __attribute__((format(printf, 2, 3)))
+channel_fail(struct agent *a, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (a->down)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	a->down = 1;
+	unregister(a);
+	a->qoff = a->qlen = 0;
+	fail_all(a, msg);
+	if (!a->freed && a->ev->error != NULL)
+		a->ev->error(a->arg, msg);
+}
+
+static void
+agent_destroy(struct agent *a)
+{
+	if (a->rfd != -1)
+		close(a->rfd);
+	if (a->wfd != -1 && a->wfd != a->rfd)
+		close(a->wfd);
+	free(a->dec);
+	free(a->q);
+	free(a);
+}
+
+/* --- writing --- */
+
+static void on_writable(int, uint32_t, void *);
+
+/* Watch wfd while there is something to send and the window allows it. */
+static int
+arm_writer(struct agent *a)
+{
+	int want = a->qoff < a->qlen && a->inflight < PROTO_WINDOW;
+
+	if (want && !a->wfd_armed) {
+		if (loop_add_fd(a->loop, a->wfd, EPOLLOUT, on_writable, a) == -1)
+			return -1;
+		a->wfd_armed = 1;
+	} else if (!want && a->wfd_armed) {
+		loop_del_fd(a->loop, a->wfd);
+		a->wfd_armed = 0;
+	}
+	return 0;
+}
+
+static void
+on_writable(int fd, uint32_t events, void *arg)
+{
+	struct agent *a = arg;
+	size_t len;
+	ssize_t n;
+
+	while (a->qoff < a->qlen && a->inflight < PROTO_WINDOW) {
+		len = a->qlen - a->qoff;
+		if (len > PROTO_WINDOW - a->inflight)
+			len = PROTO_WINDOW - a->inflight;
+		n = write(a->wfd, a->q + a->qoff, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			a->busy++;
+			channel_fail(a, "agent: write: %s", strerror(errno));
+			if (--a->busy == 0 && a->freed)
+				agent_destroy(a);
+			return;
+		}
+		a->qoff += n;
+		a->inflight += n;
+	}
+	if (a->qoff == a->qlen)
+		a->qoff = a->qlen = 0;
+	arm_writer(a);
+}
+
+/* Queue a message; it is written when the loop says wfd is writable, so
+ * callers never see a write error synchronously. */
+static int
+send_msg(struct agent *a, uint16_t type, uint32_t id, const void *p, size_t len)
+{
+	size_t need, cap;
+	uint8_t *nq;
+
+	if (a->down || len > PROTO_MAX_PAYLOAD)
+		return -1;
+	if (a->qoff > 0 && a->qoff == a->qlen)
+		a->qoff = a->qlen = 0;
+	need = a->qlen + PROTO_HDR_LEN + len;
+	if (need > a->qcap) {
+		if (a->qoff > 0) {
+			memmove(a->q, a->q + a->qoff, a->qlen - a->qoff);
+			a->qlen -= a->qoff;
+			a->qoff = 0;
+			need = a->qlen + PROTO_HDR_LEN + len;
+		}
+		cap = a->qcap ? a->qcap : 4096;
+		while (cap < need)
+			cap *= 2;
+		if (cap > a->qcap) {
+			if ((nq = realloc(a->q, cap)) == NULL)
+				return -1;
+			a->q = nq;
+			a->qcap = cap;
+		}
+	}
+	proto_encode_hdr(a->q + a->qlen, type, id, (uint32_t)len);
+	if (len > 0)
+		memcpy(a->q + a->qlen + PROTO_HDR_LEN, p, len);
+	a->qlen += PROTO_HDR_LEN + len;
+	return arm_writer(a);
+}
+
+static uint32_t
+new_id(struct agent *a)
+{
+	uint32_t id;
+
+	do {
+		id = a->next_id++;
+		if (a->next_id > 0x7fffffffu)	/* ids fit the int we return */
+			a->next_id = 1;
+	} while (id == 0 || req_find(a, id) != NULL);
+	return id;
+}
+
+/* --- reading --- */
+
+/* Copy text into a NUL-terminated buffer of at most max bytes. */
+static void
+text_copy(char *dst, size_t max, const uint8_t *p, size_t len)
+{
+	if (len >= max)
+		len = max - 1;
+	memcpy(dst, p, len);
+	dst[len] = '\0';
+}
+
+/* Returns -1 when the message broke the channel. */
+static int
+dispatch(struct agent *a, const struct proto_msg *m)
+{
+	struct req *r;
+	char *text;
+	int dropped;
+
+	switch (m->type) {
+	case PROTO_HELLO: {
+		char banner[BANNER_MAX];
+
+		if (m->len < 4) {
+			channel_fail(a, "agent: HELLO of %u bytes, need 4", m->len);
+			return -1;
+		}
+		text_copy(banner, sizeof(banner), m->payload + 4, m->len - 4);
+		if (a->ev->hello != NULL)
+			a->ev->hello(a->arg, proto_get_u32(m->payload), banner);
+		return 0;
+	}
+	case PROTO_READY:
+		if ((text = malloc(m->len + 1)) == NULL)
+			return 0;
+		text_copy(text, m->len + 1, m->payload, m->len);
+		if (a->ev->ready != NULL)
+			a->ev->ready(a->arg, text);
+		free(text);
+		return 0;
+	case PROTO_STDOUT:
+	case PROTO_STDERR:
+		if ((r = req_find(a, m->id)) == NULL) {
+			channel_fail(a, "agent: %s for unknown request %u",
+			    proto_type_name(m->type), m->id);
+			return -1;
+		}
+		dropped = !obuf_add(m->type == PROTO_STDOUT ? &r->out : &r->err,
+		    m->payload, m->len);
+		r->truncated |= dropped;
+		return 0;
+	case PROTO_EXIT:
+		if (m->len != 4) {
+			channel_fail(a, "agent: EXIT of %u bytes, need 4", m->len);
+			return -1;
+		}
+		if ((r = req_find(a, m->id)) == NULL) {
+			channel_fail(a, "agent: EXIT for unknown request %u", m->id);
+			return -1;
+		}
+		req_finish(a, r, (int)proto_get_u32(m->payload), NULL);
+		return 0;
+	case PROTO_ERROR:
+		if ((text = malloc(m->len + 32)) == NULL)
+			return 0;
+		text_copy(text, m->len + 1, m->payload, m->len);
+		if (m->id != 0 && (r = req_find(a, m->id)) != NULL) {
+			req_finish(a, r, -1, text);
+		} else if (m->id != 0 && m->id == a->setup_id) {
+			if (a->ev->error != NULL) {
+				char msg[512];
+
+				snprintf(msg, sizeof(msg), "agent: setup: %s", text);
+				a->ev->error(a->arg, msg);
+			}
+		} else if (a->ev->log != NULL) {
+			/* Late or global complaints (e.g. stdin after exit). */
+			a->ev->log(a->arg, text, strlen(text));
+		}
+		free(text);
+		return 0;
+	case PROTO_ACK: {
+		uint32_t n;
+
+		if (m->len != 4) {
+			channel_fail(a, "agent: ACK of %u bytes, need 4", m->len);
+			return -1;
+		}
+		n = proto_get_u32(m->payload);
+		if (n > a->inflight) {
+			channel_fail(a, "agent: ACK of %u bytes, only %zu in flight",
+			    n, a->inflight);
+			return -1;
+		}
+		a->inflight -= n;
+		arm_writer(a);
+		return 0;
+	}
+	case PROTO_LOG:
+		if (a->ev->log != NULL)
+			a->ev->log(a->arg, (const char *)m->payload, m->len);
+		return 0;
+	default:
+		channel_fail(a, "agent: message type %s (%u) not expected from the guest",
+		    proto_type_name(m->type), m->type);
+		return -1;
+	}
+}
+
+static void
+on_readable(int fd, uint32_t events, void *arg)
+{
+	struct agent *a = arg;
+	struct proto_msg m;
+	uint8_t *space;
+	size_t room;
+	ssize_t n;
+	int i, r;
+
+	a->busy++;
+	for (i = 0; i < READS_PER_EVENT && !a->down && !a->freed; i++) {
+		space = proto_decoder_space(a->dec, &room);
+		n = read(a->rfd, space, room);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n == -1) {
+			channel_fail(a, "agent: read: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			channel_fail(a, "agent: guest closed the channel");
+			break;
+		}
+		proto_decoder_commit(a->dec, n);
+		while (!a->down && !a->freed &&
+		    (r = proto_decoder_next(a->dec, &m)) != 0) {
+			if (r == -1) {
+				channel_fail(a, "agent: %s", a->dec->errmsg);
+				break;
+			}
+			if (dispatch(a, &m) == -1)
+				break;
+		}
+	}
+	if (--a->busy == 0 && a->freed)
+		agent_destroy(a);
+}
+
+/* --- the interface --- */
+
+static int
+set_nonblock(int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+struct agent *
+agent_new(struct loop *l, int rfd, int wfd, const struct agent_events *ev, void *arg)
+{
+	struct agent *a;
+
+	if (rfd == wfd) {
+		errno = EINVAL;	/* one loop registration per fd */
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->loop = l;
+	a->rfd = rfd;
+	a->wfd = wfd;
+	a->ev = ev;
+	a->arg = arg;
+	a->next_id = 1;
+	if ((a->dec = malloc(sizeof(*a->dec))) == NULL)
+		goto fail;
+	proto_decoder_init(a->dec);
+	if (set_nonblock(rfd) == -1 || set_nonblock(wfd) == -1)
+		goto fail;
+	if (loop_add_fd(l, rfd, EPOLLIN, on_readable, a) == -1)
+		goto fail;
+	return a;
+fail:
+	/* The caller keeps its fds when we fail. */
+	free(a->dec);
+	free(a);
+	return NULL;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL || a->freed)
+		return;
+	a->freed = 1;
+	a->down = 1;
+	unregister(a);
+	a->busy++;
+	fail_all(a, "agent closed");
+	if (--a->busy == 0)
+		agent_destroy(a);
+}
+
+int
+agent_setup(struct agent *a, const char *text)
+{
+	uint32_t id = new_id(a);
+
+	if (send_msg(a, PROTO_SETUP, id, text, strlen(text)) == -1)
+		return -1;
+	a->setup_id = id;
+	return 0;
+}
+
+int
+agent_exec(struct agent *a, const char *const argv[], agent_exec_cb cb, void *arg)
+{
+	struct req *r;
+	uint8_t *p;
+	size_t len = 0, n;
+	uint32_t id;
+	int i;
+
+	if (a->down || argv == NULL || argv[0] == NULL)
+		return -1;
+	for (i = 0; argv[i] != NULL; i++) {
+		len += strlen(argv[i]) + 1;
+		if (len > PROTO_MAX_PAYLOAD) {
+			errno = E2BIG;
+			return -1;
+		}
+	}
+	if ((p = malloc(len)) == NULL)
+		return -1;
+	for (len = 0, i = 0; argv[i] != NULL; i++) {
+		n = strlen(argv[i]) + 1;
+		memcpy(p + len, argv[i], n);
+		len += n;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		free(p);
+		return -1;
+	}
+	id = new_id(a);
+	/* No stdin API yet: EOF at once, so readers of stdin do not hang. */
+	if (send_msg(a, PROTO_EXEC, id, p, len) == -1 ||
+	    send_msg(a, PROTO_STDIN, id, NULL, 0) == -1) {
+		free(p);
+		free(r);
+		return -1;
+	}
+	free(p);
+	r->id = id;
+	r->cb = cb;
+	r->arg = arg;
+	r->t0 = loop_now();
+	r->next = a->reqs;
+	a->reqs = r;
+	a->npending++;
+	return (int)id;
+}
+
+int
+agent_poweroff(struct agent *a)
+{
+	return send_msg(a, PROTO_POWEROFF, 0, NULL, 0);
+}
+
+unsigned
+agent_pending(const struct agent *a)
+{
+	return a->npending;
+}
