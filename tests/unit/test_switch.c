@@ -1,0 +1,497 @@
+/*
+ * test_switch.c - the fabric: forwarding logic on its own (clock driven by
+ * hand), then real ports with libvdeplug clients, captures and counters.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <libvdeplug.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "netsim/netsim.h"
+#include "netsim/netsim_int.h"
+
+#define S (1000000000LL)
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0xb };
+static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0xc };
+static const uint8_t mac_bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static size_t
+mkframe(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], size_t len)
+{
+	size_t i;
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;		/* local experimental ethertype */
+	for (i = 14; i < len; i++)
+		f[i] = (uint8_t)i;
+	return len;
+}
+
+/* ns_decide on a frame dst <- src entering port in; out sorted by index. */
+static int
+decide(enum ns_kind k, struct ns_mactable *t, int nports, int in,
+    const uint8_t *dst, const uint8_t *src, int64_t now, int *out)
+{
+	uint8_t f[64];
+
+	mkframe(f, dst, src, sizeof(f));
+	return ns_decide(k, t, nports, in, f, sizeof(f), now, out);
+}
+
+static void
+test_learn_and_forward(void **state)
+{
+	struct ns_mactable t;
+	int out[4], n;
+
+	assert_int_equal(ns_mt_init(&t, 64, 300 * S), 0);
+	/* a on port 0 talks to unknown b: flooded to 1, 2, 3 */
+	n = decide(NS_SWITCH, &t, 4, 0, mac_b, mac_a, 0, out);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 2);
+	assert_int_equal(out[2], 3);
+	assert_int_equal(ns_mt_lookup(&t, mac_a, 0), 0);
+	/* b answers from port 2: goes to port 0 only */
+	n = decide(NS_SWITCH, &t, 4, 2, mac_a, mac_b, 1, out);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 0);
+	/* now a -> b goes to port 2 only */
+	n = decide(NS_SWITCH, &t, 4, 0, mac_b, mac_a, 2, out);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 2);
+	ns_mt_fini(&t);
+}
+
+static void
+test_broadcast_floods(void **state)
+{
+	struct ns_mactable t;
+	uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+	int out[4], n;
+
+	assert_int_equal(ns_mt_init(&t, 64, 300 * S), 0);
+	decide(NS_SWITCH, &t, 4, 1, mac_a, mac_b, 0, out);
+	n = decide(NS_SWITCH, &t, 4, 1, mac_bc, mac_b, 0, out);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 2);
+	assert_int_equal(out[2], 3);
+	n = decide(NS_SWITCH, &t, 4, 3, mcast, mac_c, 0, out);
+	assert_int_equal(n, 3);
+	/* a multicast source is never learned */
+	decide(NS_SWITCH, &t, 4, 2, mac_b, mcast, 0, out);
+	assert_int_equal(ns_mt_lookup(&t, mcast, 0), NS_FLOOD);
+	ns_mt_fini(&t);
+}
+
+static void
+test_never_back_to_ingress(void **state)
+{
+	struct ns_mactable t;
+	int out[4], n, i;
+
+	assert_int_equal(ns_mt_init(&t, 64, 300 * S), 0);
+	/* a and b both behind port 1 (another switch there) */
+	decide(NS_SWITCH, &t, 4, 1, mac_bc, mac_a, 0, out);
+	decide(NS_SWITCH, &t, 4, 1, mac_bc, mac_b, 0, out);
+	n = decide(NS_SWITCH, &t, 4, 1, mac_b, mac_a, 0, out);
+	assert_int_equal(n, 0);
+	n = decide(NS_SWITCH, &t, 4, 1, mac_c, mac_a, 0, out);
+	for (i = 0; i < n; i++)
+		assert_int_not_equal(out[i], 1);
+	n = decide(NS_HUB, NULL, 4, 1, mac_c, mac_a, 0, out);
+	for (i = 0; i < n; i++)
+		assert_int_not_equal(out[i], 1);
+	ns_mt_fini(&t);
+}
+
+static void
+test_aging(void **state)
+{
+	struct ns_mactable t;
+	int out[4], n;
+
+	assert_int_equal(ns_mt_init(&t, 64, 300 * S), 0);
+	decide(NS_SWITCH, &t, 3, 2, mac_bc, mac_b, 10 * S, out);
+	assert_int_equal(ns_mt_lookup(&t, mac_b, 310 * S), 2);	/* exactly the age */
+	n = decide(NS_SWITCH, &t, 3, 0, mac_b, mac_a, 309 * S, out);
+	assert_int_equal(n, 1);
+	/* silent for more than 300 s: forgotten, flooded again */
+	n = decide(NS_SWITCH, &t, 3, 0, mac_b, mac_a, 311 * S, out);
+	assert_int_equal(n, 2);
+	assert_int_equal(t.count, 1);	/* a stays, b was removed */
+	/* a frame from b refreshes it */
+	decide(NS_SWITCH, &t, 3, 2, mac_a, mac_b, 400 * S, out);
+	assert_int_equal(ns_mt_lookup(&t, mac_b, 699 * S), 2);
+	ns_mt_expire(&t, 1000 * S);
+	assert_int_equal(t.count, 0);
+	ns_mt_fini(&t);
+}
+
+static void
+test_station_moves(void **state)
+{
+	struct ns_mactable t;
+	int out[4], n;
+
+	assert_int_equal(ns_mt_init(&t, 64, 300 * S), 0);
+	decide(NS_SWITCH, &t, 4, 1, mac_a, mac_b, 0, out);
+	assert_int_equal(ns_mt_lookup(&t, mac_b, 1), 1);
+	decide(NS_SWITCH, &t, 4, 3, mac_a, mac_b, 2, out);
+	assert_int_equal(ns_mt_lookup(&t, mac_b, 3), 3);
+	n = decide(NS_SWITCH, &t, 4, 0, mac_b, mac_a, 4, out);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 3);
+	assert_int_equal(t.count, 2);
+	ns_mt_forget_port(&t, 3);
+	assert_int_equal(ns_mt_lookup(&t, mac_b, 5), NS_FLOOD);
+	ns_mt_fini(&t);
+}
+
+static void
+test_hub_and_wire(void **state)
+{
+	int out[5], n;
+
+	n = decide(NS_HUB, NULL, 5, 2, mac_b, mac_a, 0, out);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 1);
+	assert_int_equal(out[2], 3);
+	assert_int_equal(out[3], 4);
+	/* a hub repeats the same unicast again: it never learns */
+	n = decide(NS_HUB, NULL, 5, 0, mac_a, mac_b, 0, out);
+	assert_int_equal(n, 4);
+	n = decide(NS_WIRE, NULL, 2, 0, mac_b, mac_a, 0, out);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 1);
+	n = decide(NS_WIRE, NULL, 2, 1, mac_bc, mac_b, 0, out);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 0);
+	/* runts go nowhere */
+	assert_int_equal(ns_decide(NS_HUB, NULL, 5, 0, (const uint8_t *)"short", 5, 0, out), 0);
+}
+
+/* Fill past the load limit, expire half, check every survivor still found:
+ * backward-shift deletion must keep probe chains intact. */
+static void
+test_table_full_and_delete(void **state)
+{
+	struct ns_mactable t;
+	uint8_t m[6] = { 0x02, 0, 0, 0, 0, 0 };
+	uint32_t i, found = 0;
+
+	assert_int_equal(ns_mt_init(&t, 256, 100), 0);
+	for (i = 0; i < 300; i++) {
+		m[4] = (uint8_t)(i >> 8);
+		m[5] = (uint8_t)i;
+		ns_mt_learn(&t, m, (int)(i % 7), (i & 1) ? 1000 : 0);
+	}
+	assert_int_equal(t.count, 192);		/* 3/4 of 256, the rest flooded */
+	ns_mt_expire(&t, 150);			/* the even ones are 150 old */
+	for (i = 0; i < 300; i++) {
+		int p;
+
+		m[4] = (uint8_t)(i >> 8);
+		m[5] = (uint8_t)i;
+		p = ns_mt_lookup(&t, m, 150);
+		if (p != NS_FLOOD) {
+			assert_true(i & 1);
+			assert_int_equal(p, (int)(i % 7));
+			found++;
+		}
+	}
+	assert_int_equal(found, t.count);
+	assert_int_equal(found, 96);
+	ns_mt_fini(&t);
+}
+
+/* --- real ports --- */
+
+struct rig {
+	char dir[64];
+	char path[4][128];
+	struct loop *l;
+	struct ns_fabric *f;
+	struct ns_switch *sw;
+	struct ns_port *p[4];
+};
+
+static int
+rig_setup(void **state)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	char err[256];
+	int i;
+
+	assert_non_null(r);
+	snprintf(r->dir, sizeof(r->dir), "/tmp/umlab-test-switch.XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	assert_non_null(r->l = loop_new());
+	assert_non_null(r->f = ns_fabric_new(r->l));
+	assert_non_null(r->sw = ns_switch_new(r->f, "lan0", NS_SWITCH));
+	for (i = 0; i < 3; i++) {
+		char name[16], path[128];
+
+		snprintf(name, sizeof(name), "%c.eth0", 'a' + i);
+		snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+		memcpy(r->path[i], path, sizeof(path));
+		r->p[i] = ns_port_new(r->sw, name, r->path[i], err, sizeof(err));
+		if (r->p[i] == NULL)
+			fail_msg("%s", err);
+	}
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/a.pcap", r->dir);
+		memcpy(r->path[3], path, sizeof(path));
+	}
+	*state = r;
+	return 0;
+}
+
+static int
+rig_teardown(void **state)
+{
+	struct rig *r = *state;
+	char cmd[128];
+
+	ns_fabric_free(r->f);
+	loop_free(r->l);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", r->dir);
+	free(r);
+	return 0;
+}
+
+static VDECONN *
+plug(const char *path)
+{
+	char url[160];
+	VDECONN *c;
+
+	snprintf(url, sizeof(url), "ptp://%s", path);
+	c = vde_open(url, "test", NULL);
+	if (c == NULL)
+		fail_msg("vde_open %s: %s", url, strerror(errno));
+	return c;
+}
+
+/* Run the loop until c has a frame (or 2 s pass); the frame's length or -1. */
+static ssize_t
+pump(struct rig *r, VDECONN *c, void *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = vde_datafd(c), .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		loop_run_once(r->l, 10);
+		if (poll(&pfd, 1, 0) == 1)
+			return vde_recv(c, buf, len, 0);
+	}
+	return -1;
+}
+
+/* Run the loop for ms and report whether c got anything. */
+static int
+quiet(struct rig *r, VDECONN *c, int ms)
+{
+	struct pollfd pfd = { .fd = vde_datafd(c), .events = POLLIN };
+	int i;
+
+	for (i = 0; i < ms / 10; i++)
+		loop_run_once(r->l, 10);
+	return poll(&pfd, 1, 0) == 0;
+}
+
+static void
+test_ports_forward_capture_count(void **state)
+{
+	struct rig *r = *state;
+	struct ns_counters ca, cb, cc;
+	uint8_t f[1514], g[2048];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char err[PCAP_ERRBUF_SIZE];
+	VDECONN *a, *b;
+	pcap_t *pc;
+	size_t n1, n2;
+	int frames = 0;
+
+	assert_string_equal(ns_port_name(r->p[0]), "a.eth0");
+	snprintf((char *)g, sizeof(g), "ptp://%s", r->path[0]);
+	assert_string_equal(ns_port_url(r->p[0]), (char *)g);
+	assert_int_equal(ns_port_capture(r->p[0], r->path[3], err, sizeof(err)), 0);
+
+	a = plug(r->path[0]);
+	b = plug(r->path[1]);		/* c.eth0 has no guest: its copies drop */
+
+	/* broadcast from a reaches b */
+	n1 = mkframe(f, mac_bc, mac_a, 60);
+	assert_int_equal(vde_send(a, f, n1, 0), (ssize_t)n1);
+	assert_int_equal(pump(r, b, g, sizeof(g)), (ssize_t)n1);
+	assert_memory_equal(g, f, n1);
+
+	/* b answers a with a full-size frame: a gets it */
+	n2 = mkframe(f, mac_a, mac_b, 1514);
+	assert_int_equal(vde_send(b, f, n2, 0), (ssize_t)n2);
+	assert_int_equal(pump(r, a, g, sizeof(g)), (ssize_t)n2);
+	assert_memory_equal(g, f, n2);
+
+	/* a to b again: learned, so c.eth0 sees nothing more */
+	mkframe(f, mac_b, mac_a, 100);
+	assert_int_equal(vde_send(a, f, 100, 0), 100);
+	assert_int_equal(pump(r, b, g, sizeof(g)), 100);
+
+	/* a runt is counted and dropped */
+	assert_int_equal(vde_send(a, f, 10, 0), 10);
+	assert_true(quiet(r, b, 50));
+
+	ns_port_counters(r->p[0], &ca);
+	ns_port_counters(r->p[1], &cb);
+	ns_port_counters(r->p[2], &cc);
+	assert_int_equal(ca.rx_frames, 3);
+	assert_int_equal(ca.rx_bytes, n1 + 100 + 10);
+	assert_int_equal(ca.rx_errors, 1);
+	assert_int_equal(ca.tx_frames, 1);
+	assert_int_equal(ca.tx_bytes, n2);
+	assert_int_equal(ca.drop_frames, 0);
+	assert_int_equal(cb.rx_frames, 1);
+	assert_int_equal(cb.rx_bytes, n2);
+	assert_int_equal(cb.tx_frames, 2);
+	assert_int_equal(cb.tx_bytes, n1 + 100);
+	assert_int_equal(cc.tx_frames, 0);
+	assert_int_equal(cc.rx_frames, 0);
+	assert_int_equal(cc.drop_frames, 1);	/* the broadcast */
+
+	vde_close(a);
+	vde_close(b);
+	/* freeing the fabric finishes the capture */
+	ns_fabric_free(r->f);
+	r->f = NULL;
+	{
+		struct stat st;
+
+		assert_int_equal(stat(r->path[0], &st), -1);	/* sockets unlinked */
+	}
+
+	pc = pcap_open_offline(r->path[3], err);
+	if (pc == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(pcap_datalink(pc), DLT_EN10MB);
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		static const size_t want[] = { 60, 1514, 100, 10 };
+
+		assert_true(frames < 4);
+		/* a's file: what a sent (rx) and got (tx), in order */
+		assert_int_equal(h->caplen, want[frames]);
+		assert_int_equal(h->len, want[frames]);
+		assert_true(h->ts.tv_sec > 1600000000);
+		if (frames == 1)
+			assert_memory_equal(data + 6, mac_b, 6);
+		else
+			assert_memory_equal(data + 6, mac_a, 6);
+		frames++;
+	}
+	pcap_close(pc);
+	assert_int_equal(frames, 4);
+}
+
+static void
+test_guest_restart(void **state)
+{
+	struct rig *r = *state;
+	uint8_t f[64], g[128];
+	VDECONN *a, *b;
+
+	a = plug(r->path[0]);
+	b = plug(r->path[1]);
+	mkframe(f, mac_b, mac_a, 64);
+	vde_send(a, f, 64, 0);
+	assert_int_equal(pump(r, b, g, sizeof(g)), 64);
+	mkframe(f, mac_a, mac_b, 64);
+	vde_send(b, f, 64, 0);
+	assert_int_equal(pump(r, a, g, sizeof(g)), 64);
+
+	/* b's guest reboots: a new socket on the same PATH+ must be able to
+	 * connect to PATH and talk at once (a fabric socket connected to the
+	 * old peer would refuse it with EPERM) */
+	vde_close(b);
+	b = plug(r->path[1]);
+	mkframe(f, mac_a, mac_b, 64);
+	assert_int_equal(vde_send(b, f, 64, 0), 64);
+	assert_int_equal(pump(r, a, g, sizeof(g)), 64);
+	mkframe(f, mac_b, mac_a, 64);
+	vde_send(a, f, 64, 0);
+	assert_int_equal(pump(r, b, g, sizeof(g)), 64);
+	vde_close(a);
+	vde_close(b);
+}
+
+static void
+test_port_errors(void **state)
+{
+	struct rig *r = *state;
+	struct ns_switch *w;
+	char err[256], path[128];
+
+	/* a second port on a live path */
+	assert_null(ns_port_new(r->sw, "x.eth0", r->path[0], err, sizeof(err)));
+	assert_non_null(strstr(err, "port x.eth0: bind "));
+	assert_non_null(strstr(err, "Address already in use"));
+	/* a folder that does not exist */
+	assert_null(ns_port_new(r->sw, "y.eth0", "/nonexistent/dir/y", err, sizeof(err)));
+	assert_string_equal(err, "port y.eth0: bind /nonexistent/dir/y: No such file or directory");
+	/* a wire takes two ports, no more */
+	assert_non_null(w = ns_switch_new(r->f, "w0", NS_WIRE));
+	snprintf(path, sizeof(path), "%s/w1", r->dir);
+	assert_non_null(ns_port_new(w, "w1", path, err, sizeof(err)));
+	snprintf(path, sizeof(path), "%s/w2", r->dir);
+	assert_non_null(ns_port_new(w, "w2", path, err, sizeof(err)));
+	snprintf(path, sizeof(path), "%s/w3", r->dir);
+	assert_null(ns_port_new(w, "w3", path, err, sizeof(err)));
+	assert_non_null(strstr(err, "two ports"));
+	/* a capture that cannot be written */
+	assert_int_equal(ns_port_capture(r->p[0], "/nonexistent/x.pcap", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "port a.eth0: "));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_learn_and_forward),
+		cmocka_unit_test(test_broadcast_floods),
+		cmocka_unit_test(test_never_back_to_ingress),
+		cmocka_unit_test(test_aging),
+		cmocka_unit_test(test_station_moves),
+		cmocka_unit_test(test_hub_and_wire),
+		cmocka_unit_test(test_table_full_and_delete),
+		cmocka_unit_test_setup_teardown(test_ports_forward_capture_count, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_restart, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_port_errors, rig_setup, rig_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
