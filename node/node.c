@@ -78,6 +78,14 @@ set_reason(struct node *n, const char *fmt, const char *detail)
 	char *tail = file_tail(n->console_log, CONSOLE_TAIL_LINES);
 
 	free(n->reason);
+	if (strstr(tail, "vde_open failed") != NULL) {
+		/* linux.uml's VDE transport needs vde_plug (netsim/README.md). */
+		char *t = xasprintf("%s\n(hint: a guest NIC could not be opened; is the Debian "
+				    "package vdeplug installed?)", tail);
+
+		free(tail);
+		tail = t;
+	}
 	if (*tail != '\0')
 		n->reason = xasprintf("%s%s%s; console ends with:\n%s", fmt, detail ? ": " : "",
 				      detail ? detail : "", tail);
