@@ -10,6 +10,28 @@
 #include "scenarios/cmd.h"
 #include "scenarios/scn.h"
 
+/* The command as typed, for the report: "umlab run -o x lab". */
+static char *
+command_line(int argc, char **argv)
+{
+	size_t len = strlen("umlab") + 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 3;
+	s = xcalloc(1, len);
+	strcpy(s, "umlab");
+	for (int i = 0; i < argc; i++) {
+		int plain = strpbrk(argv[i], " \t'\"$") == NULL && argv[i][0] != '\0';
+
+		strcat(s, plain ? " " : " '");
+		strcat(s, argv[i]);
+		if (!plain)
+			strcat(s, "'");
+	}
+	return s;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -19,15 +41,20 @@ cmd_run(int argc, char **argv)
 		{ "no-capture", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "define", required_argument, NULL, 'D' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "tap", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scn_options o = { .capture = 1, .kernel = getenv("UMLAB_KERNEL") };
 	char *end;
-	int c;
+	char **defines = xcalloc((size_t)argc + 1, sizeof(char *));
+	size_t ndefines = 0;
+	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:fnqt:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:fnqt:D:s:Th", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.outdir = optarg;
@@ -48,24 +75,52 @@ cmd_run(int argc, char **argv)
 				return UMLAB_EXIT_USAGE;
 			}
 			break;
+		case 'D':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+				fprintf(stderr, "umlab run: bad -D '%s' (want name=value)\n", optarg);
+				free(defines);
+				return UMLAB_EXIT_USAGE;
+			}
+			defines[ndefines++] = optarg;
+			break;
+		case 's':
+			o.seed = strtoull(optarg, &end, 0);
+			if (*end != '\0' || *optarg == '-' || *optarg == '\0') {
+				fprintf(stderr, "umlab run: bad --seed '%s' (a number >= 0)\n", optarg);
+				free(defines);
+				return UMLAB_EXIT_USAGE;
+			}
+			o.has_seed = 1;
+			break;
+		case 'T':
+			o.tap = 1;
+			break;
 		case 'h':
 			cmd_print_help(&cmd_run_entry);
+			free(defines);
 			return UMLAB_EXIT_OK;
 		default:
 			fprintf(stderr, "usage: umlab run %s\n", cmd_run_entry.args);
+			free(defines);
 			return UMLAB_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "usage: umlab run %s\n", cmd_run_entry.args);
+		free(defines);
 		return UMLAB_EXIT_USAGE;
 	}
-	return scn_run(argv[optind], &o);
+	o.defines = defines;
+	o.command_line = command_line(argc, argv);
+	rc = scn_run(argv[optind], &o);
+	free((char *)o.command_line);
+	free(defines);
+	return rc;
 }
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.args = "[-o DIR] SCENARIO",
+	.args = "[-o DIR] [-D NAME=VALUE]... [--seed N] [--tap] SCENARIO",
 	.summary = "run a scenario headless; exit status is the verdict",
 	.help =
 	"Runs SCENARIO (a .lua file, or a folder holding scenario.lua): builds its\n"
@@ -76,8 +131,13 @@ const struct cmd_entry cmd_run_entry = {
 	"  -n, --no-capture   do not record pcap files\n"
 	"  -q, --quiet        print nothing but errors\n"
 	"  -t, --timeout S    stop the run after S seconds (default 600)\n"
+	"  -D NAME=VALUE      a parameter for the scenario: params.NAME, param(NAME)\n"
+	"  -s, --seed N       seed of every random choice (default: a new one,\n"
+	"                     printed and recorded in report.json)\n"
+	"  -T, --tap          print the checks as TAP on stdout\n"
 	"\n"
-	"Results in DIR: report.json (verdict, checks, nodes, links), topology.svg,\n"
+	"Results in DIR: report.json (verdict, checks, nodes, links), junit.xml,\n"
+	"topology.svg,\n"
 	"pcap/LINK.pcap for every link, console/NODE.log for every node.\n"
 	"\n"
 	"Exit status: 0 every check passed; 1 a check failed or the lab broke;\n"

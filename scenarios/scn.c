@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -30,12 +31,16 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "node/node.h"
+#include "scenarios/ctl.h"
 #include "scenarios/runtime.h"
 #include "scenarios/scn_int.h"
 
 #define DEFAULT_TIMEOUT_S 600.0
 
 const char scn_key = 0;
+
+/* start() from Lua: create the runtime and bring the lab up. */
+int scn_start_lab(struct scn *s, char *err, size_t errlen);
 
 struct scn *
 scn_from_lua(lua_State *L)
@@ -54,6 +59,24 @@ scn_elapsed(const struct scn *s)
 	return (double)(loop_now() - s->t0) / 1e9;
 }
 
+/* A TAP YAML block for a failed check. */
+static void
+tap_diag(const char *where, const char *detail)
+{
+	printf("  ---\n  at: \"%s\"\n", where ? where : "");
+	if (detail && *detail) {
+		printf("  detail: |\n");
+		for (const char *p = detail; *p;) {
+			const char *nl = strchr(p, '\n');
+			int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+			printf("    %.*s\n", n, p);
+			p += n + (nl != NULL);
+		}
+	}
+	printf("  ...\n");
+}
+
 void
 scn_add_check(struct scn *s, const char *name, int passed, const char *where, const char *detail)
 {
@@ -68,7 +91,12 @@ scn_add_check(struct scn *s, const char *name, int passed, const char *where, co
 	c->t = scn_elapsed(s);
 	c->where = xstrdup(where ? where : "");
 	c->detail = detail ? xstrdup(detail) : NULL;
-	if (!s->o.quiet) {
+	if (s->o.tap) {
+		printf("%s %zu - %s\n", passed ? "ok" : "not ok", s->nchecks, name);
+		if (!passed)
+			tap_diag(where, detail);
+		fflush(stdout);
+	} else if (!s->o.quiet) {
 		printf("  %s  %s", passed ? "PASS" : "FAIL", name);
 		if (!passed && detail && *detail)
 			printf("\n        %s", detail);
@@ -111,11 +139,48 @@ scn_begin_teardown(struct scn *s)
 	}
 }
 
+/* --- interactive mode --- */
+
+static void
+notify(struct scn *s, const char *status, const char *msg)
+{
+	if (!s->o.interactive || s->ready_notified || s->o.ready_fd < 0)
+		return;
+	s->ready_notified = 1;
+	dprintf(s->o.ready_fd, "%s %s %s\n", status, s->outdir, msg ? msg : "");
+	close(s->o.ready_fd);
+	s->o.ready_fd = -1;
+}
+
+void
+scn_ready_for_clients(struct scn *s)
+{
+	char err[1024];
+
+	if (s->phase == SCN_BUILD) {
+		/* The script only described the lab: start it for the user. */
+		s->autostarting = 1;
+		if (scn_start_lab(s, err, sizeof(err)) < 0) {
+			set_error(s, err, 1);
+			scn_begin_teardown(s);
+		}
+		return;
+	}
+	notify(s, "OK", NULL);
+}
+
+void
+scn_request_stop(struct scn *s)
+{
+	scn_begin_teardown(s);
+}
+
 /* --- coroutine driving --- */
 
 void
 scn_resume(struct scn *s, lua_State *co, int nargs)
 {
+	struct scn_task *t = *(struct scn_task **)lua_getextraspace(co);
 	int nres, st;
 
 	if (s->phase >= SCN_TEARDOWN)
@@ -128,7 +193,19 @@ scn_resume(struct scn *s, lua_State *co, int nargs)
 	if (st != LUA_OK) {
 		const char *msg = lua_tostring(co, -1);
 
+		/* An error in any task ends the run, as one in the script does. */
 		set_error(s, msg ? msg : "error object is not a string", s->error_is_run);
+		scn_begin_teardown(s);
+		return;
+	}
+	if (t != NULL) {
+		scn_task_finished(t, nres);
+		return;
+	}
+	s->main_done = 1;
+	if (s->o.interactive && s->error == NULL) {
+		scn_ready_for_clients(s);   /* the lab stays up until `umlab stop` */
+		return;
 	}
 	scn_begin_teardown(s);
 }
@@ -306,6 +383,7 @@ scn_free(struct scn *s)
 {
 	if (s->L)
 		lua_close(s->L);
+	scn_tasks_free(s);
 	if (s->deadline)
 		loop_timer_cancel(s->loop, s->deadline);
 	if (s->sigfd >= 0) {
@@ -336,8 +414,18 @@ on_started(struct rt *rt, int ok, const char *msg, void *arg)
 	if (s->phase != SCN_STARTING)
 		return;
 	s->phase = SCN_RUNNING;
+	if (s->autostarting) {
+		s->autostarting = 0;
+		if (ok) {
+			scn_ready_for_clients(s);
+		} else {
+			set_error(s, msg, 1);
+			scn_begin_teardown(s);
+		}
+		return;
+	}
 	if (ok && !s->o.quiet) {
-		printf("umlab: %zu nodes ready in %.2f s:", s->lab->nnodes, scn_elapsed(s));
+		printf("%s%zu nodes ready in %.2f s:", s->o.tap ? "# " : "umlab: ", s->lab->nnodes, scn_elapsed(s));
 		for (size_t i = 0; i < s->lab->nnodes; i++)
 			printf(" %s %.2f s%s", s->lab->nodes[i]->name,
 			       node_boot_seconds(rt_node(rt, s->lab->nodes[i])),
@@ -356,10 +444,16 @@ on_started(struct rt *rt, int ok, const char *msg, void *arg)
 static void
 on_node_down(struct rt *rt, struct lab_node *ln, const char *reason, void *arg)
 {
+	struct scn *s = arg;
 	char *msg = xasprintf("node %s crashed: %s", ln->name, reason);
 
 	fprintf(stderr, "umlab: %s\n", msg);
 	free(msg);
+	if (s->phase != SCN_RUNNING)
+		return;
+	scn_push_node(s->L, ln);
+	lua_pushstring(s->L, reason);
+	scn_emit(s, "node_down", 2);
 }
 
 static const struct rt_events rt_events = {
@@ -368,8 +462,6 @@ static const struct rt_events rt_events = {
 	.stopped = on_stopped,
 };
 
-/* start() from Lua: create the runtime and bring the lab up. */
-int scn_start_lab(struct scn *s, char *err, size_t errlen);
 
 int
 scn_start_lab(struct scn *s, char *err, size_t errlen)
@@ -404,6 +496,11 @@ scn_run(const char *path, const struct scn_options *o)
 
 	s->o = *o;
 	s->sigfd = -1;
+	if (!s->o.has_seed) {
+		if (getrandom(&s->o.seed, sizeof(s->o.seed), 0) != sizeof(s->o.seed))
+			s->o.seed = (unsigned long long)loop_now();
+		s->o.seed &= 0xffffffffffffULL;   /* short enough to type back in */
+	}
 	if (s->o.timeout_s <= 0)
 		s->o.timeout_s = DEFAULT_TIMEOUT_S;
 	if ((s->path = find_scenario(path, err, sizeof(err))) == NULL) {
@@ -431,6 +528,7 @@ scn_run(const char *path, const struct scn_options *o)
 	s->t0 = loop_now();
 
 	s->L = luaL_newstate();
+	*(void **)lua_getextraspace(s->L) = NULL;   /* copied into every new thread */
 	luaL_openlibs(s->L);
 	lua_pushlightuserdata(s->L, s);
 	lua_rawsetp(s->L, LUA_REGISTRYINDEX, &scn_key);
@@ -456,12 +554,24 @@ scn_run(const char *path, const struct scn_options *o)
 		scn_free(s);
 		return UMLAB_EXIT_ENV;
 	}
-	s->deadline = loop_timer_add(s->loop, (int64_t)(s->o.timeout_s * 1e9), on_deadline, s);
+	if (s->o.interactive) {
+		if (ctl_listen(s, s->o.ctl_path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "umlab: %s\n", err);
+			notify(s, "ERR", err);
+			scn_free(s);
+			return UMLAB_EXIT_USAGE;
+		}
+	} else {
+		s->deadline = loop_timer_add(s->loop, (int64_t)(s->o.timeout_s * 1e9), on_deadline,
+					     s);
+	}
 	s->co = lua_newthread(s->L);
 	s->co_ref = luaL_ref(s->L, LUA_REGISTRYINDEX);
 	lua_xmove(s->L, s->co, 1);   /* the chunk */
-	if (!s->o.quiet)
-		printf("umlab: running %s\n", s->path);
+	if (s->o.tap)
+		printf("TAP version 13\n# umlab: running %s (seed %llu)\n", s->path, s->o.seed);
+	else if (!s->o.quiet)
+		printf("umlab: running %s (seed %llu)\n", s->path, s->o.seed);
 	s->phase = SCN_BUILD;
 	scn_resume(s, s->co, 0);
 	if (s->phase != SCN_DONE)
@@ -472,10 +582,13 @@ report:
 		fprintf(stderr, "umlab: %s\n", s->error);
 	if (mkdir_p(s->outdir, 0755) == 0) {
 		scn_write_report(s);     /* reads link counters: before rt_free */
+		scn_write_junit(s);
 		scn_write_topology(s);
 	}
 	rt_free(s->rt);              /* closes the captures, removes the runtime folder */
 	s->rt = NULL;
+	ctl_close(s);                /* after rt_free: pending execs are answered first */
+	notify(s, "ERR", s->error ? s->error : "the lab ended before it was ready");
 	v = scn_verdict(s);
 	rc = scn_exit_status(v);
 	scn_print_summary(s);

@@ -14,6 +14,14 @@ struct scn_options {
 	double timeout_s;     /* whole-run limit; 0: 600 s */
 	const char *init;     /* NULL: found automatically */
 	const char *kernel;   /* NULL: the configured linux.uml */
+	char **defines;       /* "name=value" from -D, NULL-terminated (or NULL) */
+	int has_seed;
+	unsigned long long seed;
+	int tap;              /* TAP on stdout */
+	int interactive;      /* keep the lab up after the script (umlab start) */
+	const char *command_line;
+	const char *ctl_path; /* interactive: the control socket to listen on */
+	int ready_fd;         /* interactive: told "OK" or "ERR why" once (-1: none) */
 };
 
 /* Run the scenario at path (a .lua file, or a folder holding

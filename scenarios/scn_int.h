@@ -45,6 +45,12 @@ struct scn {
 	int error_is_run;      /* the lab failed (exit 1), not the script (exit 2) */
 	int env_problem;       /* exit 3 */
 	int interrupted;
+	int main_done;         /* the script returned */
+	struct ctl_server *ctl;   /* interactive mode: the control socket */
+	int autostarting;      /* start() run for a script that did not call it */
+	int ready_notified;
+	struct scn_task *tasks;
+	int handlers_ref;      /* registry: event name -> list of functions */
 	int64_t t0;
 	double duration_s;
 	struct loop_timer *deadline;
@@ -53,8 +59,29 @@ struct scn {
 
 extern const char scn_key;   /* registry key of the struct scn pointer */
 
+/* scn_task.c: tasks (extra coroutines) and event handlers */
+struct scn_task;
+void scn_task_open(lua_State *L);
+/* A task's coroutine returned nres values on its stack. */
+void scn_task_finished(struct scn_task *t, int nres);
+/* Run every handler registered with on(event, fn), each as a new task,
+ * with nargs arguments taken from the top of the stack of s->L. */
+void scn_emit(struct scn *s, const char *event, int nargs);
+void scn_tasks_free(struct scn *s);
+/* interactive mode (ctl.c) */
+void scn_ready_for_clients(struct scn *s);
+/* A client asked the lab to stop. */
+void scn_request_stop(struct scn *s);
+/* report.c: the nodes and links of the lab as JSON (new references). */
+struct json_t;
+struct json_t *scn_nodes_json(struct scn *s);
+struct json_t *scn_links_json(struct scn *s);
+
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
+struct lab_node;
+/* Push the Lua object of a node. */
+void scn_push_node(lua_State *L, const struct lab_node *ln);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);
@@ -71,6 +98,7 @@ int scn_exit_status(enum scn_verdict v);
 /* Write report.json (and collect link counters; call before rt_free). */
 int scn_write_report(struct scn *s);
 void scn_write_topology(struct scn *s);
+int scn_write_junit(struct scn *s);
 void scn_print_summary(const struct scn *s);
 
 #endif

@@ -10,13 +10,18 @@
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
+	&cmd_start_entry,
+	&cmd_status_entry,
+	&cmd_exec_entry,
+	&cmd_stop_entry,
+	&cmd_list_entry,
 	NULL,
 };
 
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"start", "stop", "status", "exec", "connect", "list", "fault", "capture", "graph",
+	"connect", "fault", "capture", "graph",
 	"campaign", "test", "doctor", NULL,
 };
 
@@ -26,7 +31,7 @@ usage(FILE *f)
 	fprintf(f, "umlab %s - a virtual network lab of User-Mode Linux guests\n\n", PACKAGE_VERSION);
 	fprintf(f, "usage: umlab COMMAND [ARGS...]\n\ncommands:\n");
 	for (const struct cmd_entry *const *e = cmd_table; *e; e++)
-		fprintf(f, "  %-8s %-24s %s\n", (*e)->name, (*e)->args, (*e)->summary);
+		fprintf(f, "  %-7s %-30s %s\n", (*e)->name, (*e)->args, (*e)->summary);
 	fprintf(f, "\nnot built yet:");
 	for (const char *const *n = not_yet; *n; n++)
 		fprintf(f, " %s", *n);
