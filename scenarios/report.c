@@ -166,6 +166,32 @@ checks_json(struct scn *s)
 	return arr;
 }
 
+const char *
+scn_outcome(struct scn *s)
+{
+	enum scn_verdict v = scn_verdict(s);
+
+	if (s->outcome != NULL)
+		return s->outcome;
+	if (v == SCN_PASSED)
+		return "passed";
+	if (v == SCN_INTERRUPTED)
+		return "interrupted";
+	if (v == SCN_ENV)
+		return "environment";
+	if (s->timed_out)
+		return "timeout";
+	for (size_t i = 0; s->rt && i < s->lab->nnodes; i++) {
+		struct node *n = rt_node(s->rt, s->lab->nodes[i]);
+
+		if (n && node_state(n) == NODE_CRASHED)
+			return "node_crashed";
+	}
+	if (v == SCN_ERROR)
+		return "error";
+	return "check_failed";
+}
+
 int
 scn_write_report(struct scn *s)
 {
@@ -183,6 +209,7 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "lab", json_string(s->lab->name));
 	json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
 	json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
+	json_object_set_new(r, "outcome", json_string(scn_outcome(s)));
 	json_object_set_new(r, "duration_s", json_real(s->duration_s));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
 	json_object_set_new(r, "nodes", scn_nodes_json(s));

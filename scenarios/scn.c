@@ -245,6 +245,7 @@ on_deadline(struct loop_timer *t, void *arg)
 
 	s->deadline = NULL;
 	snprintf(msg, sizeof(msg), "the run took longer than its limit of %.0f s", s->o.timeout_s);
+	s->timed_out = 1;
 	set_error(s, msg, 1);
 	scn_begin_teardown(s);
 	return LOOP_TIMER_DONE;
@@ -399,6 +400,7 @@ scn_free(struct scn *s)
 	}
 	free(s->checks);
 	free(s->error);
+	free(s->outcome);
 	free(s->path);
 	free(s->labdir);
 	free(s->outdir);

@@ -51,6 +51,8 @@ struct scn {
 	int ready_notified;
 	struct scn_task *tasks;
 	int handlers_ref;      /* registry: event name -> list of functions */
+	char *outcome;         /* set by outcome() in the scenario, or NULL */
+	int timed_out;
 	int64_t t0;
 	double duration_s;
 	struct loop_timer *deadline;
@@ -99,6 +101,10 @@ int scn_exit_status(enum scn_verdict v);
 int scn_write_report(struct scn *s);
 void scn_write_topology(struct scn *s);
 int scn_write_junit(struct scn *s);
+/* The run's outcome class for campaigns: the scenario's own (outcome()),
+ * else passed, check_failed, node_crashed, timeout, error, environment,
+ * interrupted. */
+const char *scn_outcome(struct scn *s);
 void scn_print_summary(const struct scn *s);
 
 #endif

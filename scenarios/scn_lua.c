@@ -410,6 +410,24 @@ l_check(lua_State *L)
 	return 1;
 }
 
+/* outcome(class): classify this run for campaigns (e.g.
+ * "silent_corruption"); the last call wins. */
+static int
+l_outcome(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *c = luaL_checkstring(L, 1);
+
+	for (const char *p = c; *p; p++)
+		if (!(*p == '_' || *p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return luaL_argerror(L, 1, "use lower-case letters, digits, '_' or '-'");
+	if (*c == '\0' || strlen(c) > 40)
+		return luaL_argerror(L, 1, "1..40 characters");
+	free(s->outcome);
+	s->outcome = xstrdup(c);
+	return 0;
+}
+
 /* lab{name=...}: metadata (optional). */
 static int
 l_lab(lua_State *L)
@@ -566,7 +584,7 @@ scn_lua_open(struct scn *s)
 	static const luaL_Reg globals[] = {
 		{ "node", l_node }, { "switch", l_switch }, { "hub", l_hub }, { "link", l_link },
 		{ "start", l_start }, { "sleep", l_sleep }, { "check", l_check }, { "lab", l_lab },
-		{ "now", l_now },
+		{ "now", l_now }, { "outcome", l_outcome },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg node_methods[] = {
@@ -598,7 +616,7 @@ scn_lua_open(struct scn *s)
 	/* Every global of the API also under umlab.*, for scripts that prefer it. */
 	lua_newtable(L);
 	for (const char *const *n = (const char *const[]){ "node", "switch", "hub", "link", "start",
-			"sleep", "check", "lab", "now", "spawn", "on", "param", "wait_until",
+			"sleep", "check", "lab", "now", "outcome", "spawn", "on", "param", "wait_until",
 			"expect_eq", "expect_match", "expect_ok", NULL }; *n; n++) {
 		lua_getglobal(L, *n);
 		lua_setfield(L, -2, *n);
