@@ -462,6 +462,16 @@ node_exec(struct node *n, const char *const argv[], agent_exec_cb cb, void *arg)
 	return agent_exec(n->agent, argv, cb, arg);
 }
 
+int
+node_mconsole(struct node *n, const char *cmd, char *reply, size_t replylen)
+{
+	if (n->pid == 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return mconsole_command(n->mconsole, cmd, reply, replylen, reply ? 1000 : 0);
+}
+
 enum node_state
 node_state(const struct node *n)
 {

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "core/lab.h"
 #include "core/util.h"
+#include "faults/fault.h"
 #include "netsim/netsim.h"
 #include "node/node.h"
 #include "scenarios/runtime.h"
@@ -31,6 +32,8 @@ scn_verdict(const struct scn *s)
 		return SCN_ERROR;
 	if (s->error)
 		return SCN_FAILED;
+	if (s->faults && fault_failures(s->faults) > 0)
+		return SCN_FAILED;   /* a fault that could not be injected fails the run */
 	for (size_t i = 0; i < s->nchecks; i++)
 		if (!s->checks[i].passed)
 			return SCN_FAILED;
@@ -147,6 +150,25 @@ scn_links_json(struct scn *s)
 }
 
 static json_t *
+faults_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; s->faults && i < fault_log_count(s->faults); i++) {
+		const struct fault_event *e = fault_log_get(s->faults, i);
+		json_t *o = json_object();
+
+		json_object_set_new(o, "t", json_real(e->t));
+		json_object_set_new(o, "kind", json_string(e->kind));
+		json_object_set_new(o, "target", json_string(e->target));
+		json_object_set_new(o, "phase", json_string(e->phase));
+		json_object_set_new(o, "detail", json_string(e->detail));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *
 checks_json(struct scn *s)
 {
 	json_t *arr = json_array();
@@ -215,6 +237,7 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "nodes", scn_nodes_json(s));
 	json_object_set_new(r, "links", scn_links_json(s));
 	json_object_set_new(r, "checks", checks_json(s));
+	json_object_set_new(r, "faults", faults_json(s));
 	text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(r);
 	path = xasprintf("%s/report.json", s->outdir);
@@ -316,9 +339,8 @@ scn_write_topology(struct scn *s)
 }
 
 void
-scn_print_summary(const struct scn *s)
+scn_print_summary(const struct scn *s, enum scn_verdict v)
 {
-	enum scn_verdict v = scn_verdict(s);
 	size_t passed = 0;
 
 	for (size_t i = 0; i < s->nchecks; i++)

@@ -30,6 +30,7 @@
 #include "core/lab.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "faults/fault.h"
 #include "node/node.h"
 #include "scenarios/ctl.h"
 #include "scenarios/runtime.h"
@@ -480,6 +481,7 @@ scn_start_lab(struct scn *s, char *err, size_t errlen)
 	if (s->rt == NULL)
 		return -1;
 	s->phase = SCN_STARTING;
+	scn_faults_start(s);
 	if (rt_start(s->rt, err, errlen) < 0) {
 		s->phase = SCN_RUNNING;
 		return -1;
@@ -583,17 +585,21 @@ report:
 	if (s->error && !s->o.quiet)
 		fprintf(stderr, "umlab: %s\n", s->error);
 	if (mkdir_p(s->outdir, 0755) == 0) {
+		if (s->faults)
+			fault_clear_all(s->faults);
 		scn_write_report(s);     /* reads link counters: before rt_free */
 		scn_write_junit(s);
 		scn_write_topology(s);
 	}
+	v = scn_verdict(s);          /* while the runtime and the fault log still exist */
+	rc = scn_exit_status(v);
 	rt_free(s->rt);              /* closes the captures, removes the runtime folder */
 	s->rt = NULL;
 	ctl_close(s);                /* after rt_free: pending execs are answered first */
+	fault_ctx_free(s->faults);   /* after rt_free too: a fault's exec is answered first */
+	s->faults = NULL;
 	notify(s, "ERR", s->error ? s->error : "the lab ended before it was ready");
-	v = scn_verdict(s);
-	rc = scn_exit_status(v);
-	scn_print_summary(s);
+	scn_print_summary(s, v);
 	scn_free(s);
 	return rc;
 }

@@ -52,6 +52,7 @@ struct scn {
 	struct scn_task *tasks;
 	int handlers_ref;      /* registry: event name -> list of functions */
 	char *outcome;         /* set by outcome() in the scenario, or NULL */
+	struct fault_ctx *faults;  /* made when the lab starts */
 	int timed_out;
 	int64_t t0;
 	double duration_s;
@@ -79,6 +80,10 @@ struct json_t;
 struct json_t *scn_nodes_json(struct scn *s);
 struct json_t *scn_links_json(struct scn *s);
 
+/* scn_lua_fault.c */
+void scn_faults_start(struct scn *s);
+void scn_lua_fault_open(lua_State *L);
+
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
 struct lab_node;
@@ -105,6 +110,6 @@ int scn_write_junit(struct scn *s);
  * else passed, check_failed, node_crashed, timeout, error, environment,
  * interrupted. */
 const char *scn_outcome(struct scn *s);
-void scn_print_summary(const struct scn *s);
+void scn_print_summary(const struct scn *s, enum scn_verdict v);
 
 #endif

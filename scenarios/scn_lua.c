@@ -609,6 +609,7 @@ scn_lua_open(struct scn *s)
 	luaL_setfuncs(L, globals, 0);
 	lua_pop(L, 1);
 	scn_task_open(L);
+	scn_lua_fault_open(L);
 	open_params(s);
 	if (luaL_loadbuffer(L, prelude, sizeof(prelude) - 1, "=umlab") != LUA_OK)
 		abort();   /* a bug in the prelude itself */
@@ -617,7 +618,7 @@ scn_lua_open(struct scn *s)
 	lua_newtable(L);
 	for (const char *const *n = (const char *const[]){ "node", "switch", "hub", "link", "start",
 			"sleep", "check", "lab", "now", "outcome", "spawn", "on", "param", "wait_until",
-			"expect_eq", "expect_match", "expect_ok", NULL }; *n; n++) {
+			"expect_eq", "expect_match", "expect_ok", "fault", "fault_log", NULL }; *n; n++) {
 		lua_getglobal(L, *n);
 		lua_setfield(L, -2, *n);
 	}
