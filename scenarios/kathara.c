@@ -154,6 +154,13 @@ need(struct kathara_lab *kl, const char *pkgs, int required)
 	char *dup = xstrdup(pkgs), *save = NULL;
 
 	for (char *p = strtok_r(dup, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		if (required)   /* a suggestion that turns out to be needed */
+			for (size_t i = 0; i < kl->nsuggested; i++)
+				if (strcmp(kl->suggested[i], p) == 0) {
+					free(kl->suggested[i]);
+					kl->suggested[i] = kl->suggested[--kl->nsuggested];
+					break;
+				}
 		if (in_list(kl->missing, kl->nmissing, p) || in_list(kl->suggested, kl->nsuggested, p) ||
 		    kathara_pkg_installed(p))
 			continue;

@@ -626,12 +626,13 @@ conf_line(struct ctx *c, char *raw)
 {
 	char *line, *key = NULL, *arg = NULL, *value = NULL;
 	const char *why;
-	char *copy;
+	char *copy, *shown;
 	struct lc_device *d;
 	int rc = 0;
 
 	copy = xstrdup(raw);
 	line = strip(copy);
+	shown = xstrdup(line);    /* match_line() cuts line into pieces */
 	if (match_line(line, &key, &arg, &value, &why)) {
 		for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
 			if (strcmp(key, reserved[i]) == 0) {
@@ -686,22 +687,23 @@ conf_line(struct ctx *c, char *raw)
 		rc = fail(c, "indented comment (Kathará accepts '#' only in the first column)");
 	else if (why == NULL)
 		rc = fail(c, "unrecognised line '%s' (want DEVICE[ARG]=VALUE, LAB_*=VALUE, a comment or a "
-			  "blank line)", line);
+			  "blank line)", shown);
 	else if (strcmp(why, "device") == 0)
-		rc = fail(c, "bad device name in '%s' (Kathará allows 1-30 of a-z, 0-9 and _)", line);
+		rc = fail(c, "bad device name in '%s' (Kathará allows 1-30 of a-z, 0-9 and _)", shown);
 	else if (strcmp(why, "arg") == 0)
-		rc = fail(c, "bad '[ARG]=' in '%s' (want DEVICE[N]=CD or DEVICE[OPTION]=VALUE)", line);
+		rc = fail(c, "bad '[ARG]=' in '%s' (want DEVICE[N]=CD or DEVICE[OPTION]=VALUE)", shown);
 	else if (strcmp(why, "empty") == 0)
-		rc = fail(c, "empty value in '%s'", line);
+		rc = fail(c, "empty value in '%s'", shown);
 	else if (strcmp(why, "unterminated") == 0)
 		rc = fail(c, "unterminated quote");
 	else if (strcmp(why, "quote") == 0)
-		rc = fail(c, "a quote inside the value of '%s' (Kathará allows none)", line);
+		rc = fail(c, "a quote inside the value of '%s' (Kathará allows none)", shown);
 	else
 		rc = fail(c, "unexpected text after the value in '%s' (a comment needs a space before '#')",
-			  line);
+			  shown);
 out:
 	free(copy);
+	free(shown);
 	return rc;
 }
 
