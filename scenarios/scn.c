@@ -33,6 +33,7 @@
 #include "faults/fault.h"
 #include "node/node.h"
 #include "scenarios/ctl.h"
+#include "scenarios/kathara.h"
 #include "scenarios/runtime.h"
 #include "scenarios/scn_int.h"
 
@@ -350,10 +351,8 @@ find_scenario(const char *path, char *err, size_t errlen)
 		free(f);
 		f = xasprintf("%s/lab.conf", path);
 		if (access(f, R_OK) == 0)
-			snprintf(err, errlen, "%s: Kathara/Netkit lab folders are not supported yet "
-				 "(no scenario.lua)", path);
-		else
-			snprintf(err, errlen, "%s: no scenario.lua in this folder", path);
+			return f;   /* a Kathará/Netkit lab: scn_run() builds it */
+		snprintf(err, errlen, "%s: no scenario.lua or lab.conf in this folder", path);
 		free(f);
 		return NULL;
 	}
@@ -366,7 +365,7 @@ lab_name_from(const char *file)
 	char *dup = xstrdup(file), *dir = xstrdup(file), *b, *dot, *name;
 
 	b = basename(dup);
-	if (strcmp(b, "scenario.lua") == 0)
+	if (strcmp(b, "scenario.lua") == 0 || strcmp(b, "lab.conf") == 0)
 		b = basename(dirname(dir));
 	else if ((dot = strrchr(b, '.')) != NULL && strcmp(dot, ".lua") == 0)
 		*dot = '\0';
@@ -392,6 +391,7 @@ scn_free(struct scn *s)
 		loop_del_fd(s->loop, s->sigfd);
 		close(s->sigfd);
 	}
+	kathara_free(s->kathara);
 	lab_free(s->lab);
 	loop_free(s->loop);
 	for (size_t i = 0; i < s->nchecks; i++) {
@@ -538,7 +538,28 @@ scn_run(const char *path, const struct scn_options *o)
 	lua_rawsetp(s->L, LUA_REGISTRYINDEX, &scn_key);
 	scn_lua_open(s);
 
-	st = luaL_loadfilex(s->L, s->path, "t");
+	if (strlen(s->path) >= 8 && strcmp(s->path + strlen(s->path) - 8, "lab.conf") == 0) {
+		/* A Kathará/Netkit lab: the lab comes from lab.conf, the steps
+		 * from a built-in scenario. */
+		if ((s->kathara = kathara_open(s->labdir, s->lab, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "umlab: %s\n", err);
+			scn_free(s);
+			return UMLAB_EXIT_USAGE;
+		}
+		if ((labname = kathara_apt_line(s->kathara)) != NULL) {
+			fprintf(stderr, "umlab: this lab's nodes run the host's programs, and some are "
+				"missing; install them first:\n  %s%s\n", geteuid() ? "sudo " : "", labname);
+			free(labname);
+			scn_free(s);
+			return UMLAB_EXIT_ENV;
+		}
+		kathara_interim_addresses(s->kathara);   /* until startup files run in guests */
+		if (!s->o.quiet)
+			kathara_print_plan(s->kathara, stdout, 0);
+		st = luaL_loadbufferx(s->L, s->kathara->scenario, strlen(s->kathara->scenario),
+				      "=lab.conf", "t");
+	} else
+		st = luaL_loadfilex(s->L, s->path, "t");
 	if (st != LUA_OK) {
 		const char *m = lua_tostring(s->L, -1);
 
@@ -550,6 +571,11 @@ scn_run(const char *path, const struct scn_options *o)
 	}
 	if (mkdir_p(s->outdir, 0755) < 0) {
 		fprintf(stderr, "umlab: output folder %s: %s\n", s->outdir, strerror(errno));
+		scn_free(s);
+		return UMLAB_EXIT_USAGE;
+	}
+	if (s->kathara && kathara_write_scripts(s->kathara, s->outdir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "umlab: %s\n", err);
 		scn_free(s);
 		return UMLAB_EXIT_USAGE;
 	}

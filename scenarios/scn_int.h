@@ -14,6 +14,7 @@ struct lab;
 struct loop;
 struct rt;
 struct loop_timer;
+struct kathara_lab;
 
 struct scn_check {
 	char *name;
@@ -58,6 +59,7 @@ struct scn {
 	double duration_s;
 	struct loop_timer *deadline;
 	int sigfd;
+	struct kathara_lab *kathara;  /* a Kathará/Netkit lab folder (lab.conf), or NULL */
 };
 
 extern const char scn_key;   /* registry key of the struct scn pointer */
