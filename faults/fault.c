@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/loop.h"
 #include "core/util.h"
@@ -25,6 +26,7 @@ struct fault_ctx {
 	uint64_t rng;
 	int64_t t0;
 	struct fault *faults;
+	unsigned nfaults;
 	struct fault_event *log;
 	size_t nlog, caplog;
 	size_t failures;
@@ -57,7 +59,7 @@ fault_rand_next(uint64_t *state)
 uint64_t
 fault_rand(struct fault *f)
 {
-	return fault_rand_next(&f->ctx->rng);
+	return fault_rand_next(&f->rng);
 }
 
 struct fault_ctx *
@@ -129,6 +131,10 @@ fault_log(struct fault *f, const char *phase, const char *fmt, ...)
 	e = &c->log[c->nlog++];
 	memset(e, 0, sizeof(*e));
 	e->t = (double)(loop_now() - c->t0) / 1e9;
+	e->scheduled = (double)f->planned_ns / 1e9;
+	e->seq = f->seq;
+	e->address = f->address;
+	f->address = 0;
 	snprintf(e->kind, sizeof(e->kind), "%s", f->type->name);
 	snprintf(e->target, sizeof(e->target), "%s", f->target);
 	snprintf(e->phase, sizeof(e->phase), "%s", phase);
@@ -157,6 +163,44 @@ const struct fault_event *
 fault_log_get(const struct fault_ctx *c, size_t i)
 {
 	return i < c->nlog ? &c->log[i] : NULL;
+}
+
+int
+fault_log_write(const struct fault_ctx *c, const char *path)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *fp = fopen(tmp, "w");
+	int rc = 0;
+
+	if (fp == NULL) {
+		free(tmp);
+		return -1;
+	}
+	fprintf(fp, "# umlab fault log: seq planned_s kind target phase detail\n");
+	/* Grouped by fault, in each fault's own order: two faults' events
+	 * interleave differently from run to run, each fault's do not. */
+	for (size_t k = 0; k < c->nlog; k++) {
+		const struct fault_event *e = NULL;
+		size_t rank = 0;
+
+		for (unsigned seq = 1; seq <= c->nfaults && e == NULL; seq++)
+			for (size_t i = 0; i < c->nlog; i++)
+				if (c->log[i].seq == seq && rank++ == k) {
+					e = &c->log[i];
+					break;
+				}
+		if (e == NULL)
+			break;
+
+		fprintf(fp, "%u %.6f %s %s %s %s\n", e->seq, e->scheduled, e->kind, e->target, e->phase,
+			e->detail);
+	}
+	if (fclose(fp) != 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	return rc;
 }
 
 size_t
@@ -205,8 +249,10 @@ on_clear(struct loop_timer *t, void *arg)
 	/* The next repetition counts from the end of this one. */
 	int64_t gap = next_gap(f);
 
-	if (gap >= 0)
+	if (gap >= 0) {
+		f->planned_ns += gap;
 		f->timer = loop_timer_add(f->ctx->loop, gap, on_fire, f);
+	}
 	return LOOP_TIMER_DONE;
 }
 
@@ -221,12 +267,15 @@ on_fire(struct loop_timer *t, void *arg)
 	f->type->inject(f);
 	if (f->spec.duration > 0 && f->type->clear) {
 		f->active = 1;
+		f->planned_ns += to_ns(f->spec.duration);
 		f->timer = loop_timer_add(f->ctx->loop, to_ns(f->spec.duration), on_clear, f);
 		return LOOP_TIMER_DONE;
 	}
 	gap = next_gap(f);
-	if (gap >= 0)
+	if (gap >= 0) {
+		f->planned_ns += gap;
 		f->timer = loop_timer_add(f->ctx->loop, gap, on_fire, f);
+	}
 	return LOOP_TIMER_DONE;
 }
 
@@ -297,9 +346,12 @@ fault_schedule(struct fault_ctx *c, const struct fault_spec *spec, char *err, si
 	f->spec.kind = type->name;
 	f->next = c->faults;
 	c->faults = f;
+	f->seq = ++c->nfaults;
+	f->rng = c->rng ^ ((uint64_t)f->seq * 0x9e3779b97f4a7c15ULL);
 	first = to_ns(spec->at);
 	if (spec->at == 0 && spec->rate > 0)
 		first = next_gap(f);   /* a random process starts at a random time */
+	f->planned_ns = first;
 	f->timer = loop_timer_add(c->loop, first, on_fire, f);
 	return 0;
 }

@@ -21,6 +21,11 @@ struct fault_ctx;
 
 struct fault_event {
 	double t;             /* seconds since the fault context was made */
+	double scheduled;     /* seconds from the fault() call to this event as
+	                         planned: the same for the same seed, unlike t */
+	unsigned seq;         /* which fault: 1 for the first one scheduled */
+	unsigned long long address;   /* where a memory fault struck (0: none);
+	                                 not in detail, as it moves between runs */
 	char kind[16];
 	char target[64];
 	char phase[12];       /* "inject", "clear", "failed" */
@@ -68,6 +73,11 @@ size_t fault_log_count(const struct fault_ctx *c);
 const struct fault_event *fault_log_get(const struct fault_ctx *c, size_t i);
 /* Faults that failed to inject (e.g. ptrace not permitted): the run fails. */
 size_t fault_failures(const struct fault_ctx *c);
+
+/* Write the log's reproducible part (no wall-clock times, no addresses):
+ * one line per event.  Two runs with the same scenario and seed give the
+ * same bytes; `umlab run --replay` compares them.  0 on success. */
+int fault_log_write(const struct fault_ctx *c, const char *path);
 
 /* The known kinds, NULL-terminated (for messages and docs). */
 const char *const *fault_kinds(void);

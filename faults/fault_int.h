@@ -31,6 +31,11 @@ struct fault {
 	char *symbol;
 	char *region;
 	int done;                  /* injections so far */
+	unsigned seq;
+	uint64_t rng;              /* this fault's own stream: draws do not depend on
+	                              how faults interleave */
+	int64_t planned_ns;        /* the current event's planned time since scheduling */
+	unsigned long long address;   /* set by a type before fault_log() */
 	int active;                /* injected and not yet cleared */
 	struct loop_timer *timer;
 	struct fault *next;

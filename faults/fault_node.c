@@ -103,32 +103,52 @@ check_memflip(const struct fault_spec *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Flip one bit at base+off (off drawn within length when length > 0) in
- * the guest kernel's process and log it as what. */
+/* One injection's random draws, made when it fires (not when an
+ * asynchronous step returns), and its planned time. */
+struct flip_plan {
+	struct fault *f;
+	uint64_t draw_off;      /* drawn within spec.length (or a region) */
+	int bit;
+	int64_t planned_ns;
+};
+
 static void
-flip(struct fault *f, struct node *n, const char *what, unsigned long long base, uint64_t off,
+plan_draw(struct fault *f, struct flip_plan *p)
+{
+	p->f = f;
+	p->planned_ns = f->planned_ns;
+	p->draw_off = fault_rand(f);
+	p->bit = f->spec.bit >= 0 ? f->spec.bit : (int)(fault_rand(f) % 8);
+}
+
+/* Flip bit p->bit at base+off, off = spec.offset plus the draw within
+ * length when length > 0, in the guest kernel's process; log it as what. */
+static void
+flip(struct flip_plan *p, struct node *n, const char *what, unsigned long long base, uint64_t off,
      uint64_t length)
 {
+	struct fault *f = p->f;
 	unsigned long long addr;
-	int bit = f->spec.bit, fd;
+	int bit = p->bit, fd;
 	uint8_t old, now, back;
 	char path[64];
+	int64_t saved = f->planned_ns;
 
-	/* Random draws, logged: which byte of the region, which bit. */
+	f->planned_ns = p->planned_ns;   /* log it at the time it was planned for */
 	if (length > 0)
-		off += fault_rand(f) % length;
-	if (bit < 0)
-		bit = (int)(fault_rand(f) % 8);
+		off += p->draw_off % length;
 	addr = base + off;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)node_pid(n));
 	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
 		fault_log(f, "failed", "%s: %s", path, strerror(errno));
+		f->planned_ns = saved;
 		return;
 	}
 	if (pread(fd, &old, 1, (off_t)addr) != 1) {
 		fault_log(f, "failed", "read %s+%" PRIu64 " at 0x%llx: %s", what, off, addr,
 			  strerror(errno));
 		close(fd);
+		f->planned_ns = saved;
 		return;
 	}
 	now = old ^ (uint8_t)(1u << bit);
@@ -136,33 +156,67 @@ flip(struct fault *f, struct node *n, const char *what, unsigned long long base,
 		fault_log(f, "failed", "write %s+%" PRIu64 " at 0x%llx: %s", what, off, addr,
 			  strerror(errno));
 		close(fd);
+		f->planned_ns = saved;
 		return;
 	}
 	close(fd);
 	/* back may differ from now if the guest wrote the byte meanwhile. */
-	fault_log(f, "inject", "%s offset=%" PRIu64 " address=0x%llx bit=%d old=0x%02x "
-		  "new=0x%02x readback=0x%02x", what, off, addr, bit, old, now, back);
+	f->address = addr;
+	fault_log(f, "inject", "%s offset=%" PRIu64 " bit=%d old=0x%02x new=0x%02x readback=0x%02x",
+		  what, off, bit, old, now, back);
+	f->planned_ns = saved;
+}
+
+/* A symbol is looked up in the guest once; injections that fire while
+ * the lookup runs wait in order, so that flips on the same bytes always
+ * apply in the same order (the log stays reproducible). */
+struct memflip_state {
+	int resolving, resolved, failed;
+	unsigned long long addr;
+	struct plan_q { struct flip_plan *p; struct plan_q *next; } *q, **qtail;
+};
+
+static void
+apply_plan(struct memflip_state *st, struct flip_plan *p)
+{
+	struct fault *f = p->f;
+	struct node *n = fault_node(f);
+	char what[160];
+	int64_t saved = f->planned_ns;
+
+	f->planned_ns = p->planned_ns;
+	if (st->failed)
+		fault_log(f, "failed", "symbol %s not in the guest's /proc/kallsyms (it lists code "
+			  "symbols only)", f->symbol);
+	else if (n == NULL || node_pid(n) == 0)
+		fault_log(f, "failed", "node is not running");
+	else {
+		snprintf(what, sizeof(what), "symbol=%s", f->symbol);
+		flip(p, n, what, st->addr, (uint64_t)f->spec.offset, (uint64_t)f->spec.length);
+	}
+	f->planned_ns = saved;
+	free(p);
 }
 
 static void
 memflip_found(const struct agent_exec_result *r, void *arg)
 {
 	struct fault *f = arg;
-	struct node *n = fault_node(f);
-	unsigned long long addr;
-	char what[160];
+	struct memflip_state *st = f->state;
 
-	if (r->error != NULL || n == NULL || node_pid(n) == 0) {
-		fault_log(f, "failed", "symbol lookup: %s", r->error ? r->error : "node is gone");
-		return;
+	st->resolving = 0;
+	if (r->error != NULL || r->out_len == 0 || sscanf(r->out, "%llx", &st->addr) != 1 ||
+	    st->addr == 0)
+		st->failed = 1;
+	st->resolved = 1;
+	while (st->q) {
+		struct plan_q *q = st->q;
+
+		st->q = q->next;
+		apply_plan(st, q->p);
+		free(q);
 	}
-	if (r->out_len == 0 || sscanf(r->out, "%llx", &addr) != 1 || addr == 0) {
-		fault_log(f, "failed", "symbol %s not in the guest's /proc/kallsyms (it lists code "
-			  "symbols only)", f->symbol);
-		return;
-	}
-	snprintf(what, sizeof(what), "symbol=%s", f->symbol);
-	flip(f, n, what, addr, (uint64_t)f->spec.offset, (uint64_t)f->spec.length);
+	st->qtail = &st->q;
 }
 
 /* The region's address range in the kernel process, from /proc/PID/maps:
@@ -207,28 +261,53 @@ inject_memflip(struct fault *f)
 	struct node *n = fault_node(f);
 	char *pattern;
 	const char *argv[] = { "grep", "-m1", "-E", NULL, "/proc/kallsyms", NULL };
+	struct flip_plan *p;
 
 	if (n == NULL || node_state(n) != NODE_READY) {
 		fault_log(f, "failed", "node is not ready");
 		return;
 	}
+	p = xcalloc(1, sizeof(*p));
+	plan_draw(f, p);
 	if (f->region != NULL) {
 		unsigned long long lo, hi;
 		char what[32];
 
-		if (find_region(node_pid(n), f->region, &lo, &hi) < 0) {
+		if (find_region(node_pid(n), f->region, &lo, &hi) < 0)
 			fault_log(f, "failed", "region %s not found in the guest kernel's memory map",
 				  f->region);
-			return;
+		else {
+			snprintf(what, sizeof(what), "region=%s", f->region);
+			flip(p, n, what, lo, 0, hi - lo);
 		}
-		snprintf(what, sizeof(what), "region=%s", f->region);
-		flip(f, n, what, lo, 0, hi - lo);
+		free(p);
 		return;
 	}
+	if (f->state == NULL) {
+		struct memflip_state *st = xcalloc(1, sizeof(*st));
+
+		st->qtail = &st->q;
+		f->state = st;
+	}
+	struct memflip_state *st = f->state;
+
+	if (st->resolved) {
+		apply_plan(st, p);
+		return;
+	}
+	*st->qtail = xcalloc(1, sizeof(struct plan_q));
+	(*st->qtail)->p = p;
+	st->qtail = &(*st->qtail)->next;
+	if (st->resolving)
+		return;
 	pattern = xasprintf(" [A-Za-z] %s$", f->symbol);
 	argv[3] = pattern;
-	if (node_exec(n, argv, memflip_found, f) < 0)
-		fault_log(f, "failed", "cannot ask the guest for symbol %s", f->symbol);
+	st->resolving = 1;
+	if (node_exec(n, argv, memflip_found, f) < 0) {
+		struct agent_exec_result fail = { .error = "cannot ask the guest" };
+
+		memflip_found(&fail, f);
+	}
 	free(pattern);
 }
 

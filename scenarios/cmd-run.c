@@ -5,10 +5,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "core/util.h"
 #include "scenarios/cmd.h"
 #include "scenarios/scn.h"
+
+/* --replay DIR: run again with the recorded run's scenario, seed and
+ * parameters (from DIR/report.json), then compare the fault schedules. */
+static int
+load_replay(const char *dir, struct scn_options *o, char **defines, size_t *ndefines,
+	    char **scenario)
+{
+	char *path = xasprintf("%s/report.json", dir);
+	json_error_t jerr;
+	json_t *r = json_load_file(path, 0, &jerr), *params, *v;
+	const char *key, *scn;
+
+	if (r == NULL) {
+		fprintf(stderr, "umlab run: --replay: %s:%d: %s\n", path, jerr.line, jerr.text);
+		free(path);
+		return -1;
+	}
+	scn = json_string_value(json_object_get(r, "scenario"));
+	if (scn == NULL || !json_is_integer(json_object_get(r, "seed"))) {
+		fprintf(stderr, "umlab run: --replay: %s has no scenario or seed (not a umlab run "
+			"report?)\n", path);
+		json_decref(r);
+		free(path);
+		return -1;
+	}
+	*scenario = xstrdup(scn);
+	o->seed = (unsigned long long)json_integer_value(json_object_get(r, "seed"));
+	o->has_seed = 1;
+	params = json_object_get(r, "params");
+	json_object_foreach(params, key, v) {
+		if (json_is_string(v) && *ndefines < 63)
+			defines[(*ndefines)++] = xasprintf("%s=%s", key, json_string_value(v));
+	}
+	o->replay_log = xasprintf("%s/faults.log", dir);
+	json_decref(r);
+	free(path);
+	return 0;
+}
 
 /* The command as typed, for the report: "umlab run -o x lab". */
 static char *
@@ -44,17 +83,20 @@ cmd_run(int argc, char **argv)
 		{ "define", required_argument, NULL, 'D' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "tap", no_argument, NULL, 'T' },
+		{ "replay", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scn_options o = { .capture = 1, .kernel = getenv("UMLAB_KERNEL") };
 	char *end;
-	char **defines = xcalloc((size_t)argc + 1, sizeof(char *));
+	char **defines = xcalloc((size_t)argc + 64, sizeof(char *));
+	const char *replay = NULL;
+	char *scenario = NULL;
 	size_t ndefines = 0;
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:fnqt:D:s:Th", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:fnqt:D:s:TR:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.outdir = optarg;
@@ -95,6 +137,9 @@ cmd_run(int argc, char **argv)
 		case 'T':
 			o.tap = 1;
 			break;
+		case 'R':
+			replay = optarg;
+			break;
 		case 'h':
 			cmd_print_help(&cmd_run_entry);
 			free(defines);
@@ -105,14 +150,20 @@ cmd_run(int argc, char **argv)
 			return UMLAB_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind != 1 && !(replay && argc == optind)) {
 		fprintf(stderr, "usage: umlab run %s\n", cmd_run_entry.args);
+		free(defines);
+		return UMLAB_EXIT_USAGE;
+	}
+	if (replay && load_replay(replay, &o, defines, &ndefines, &scenario) < 0) {
 		free(defines);
 		return UMLAB_EXIT_USAGE;
 	}
 	o.defines = defines;
 	o.command_line = command_line(argc, argv);
-	rc = scn_run(argv[optind], &o);
+	rc = scn_run(argc > optind ? argv[optind] : scenario, &o);
+	free(scenario);
+	free((char *)o.replay_log);
 	free((char *)o.command_line);
 	free(defines);
 	return rc;
@@ -120,7 +171,7 @@ cmd_run(int argc, char **argv)
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.args = "[-o DIR] [-D NAME=VALUE]... [--seed N] [--tap] SCENARIO",
+	.args = "[-o DIR] [-D NAME=VALUE]... [--seed N] [--tap] SCENARIO | --replay DIR",
 	.summary = "run a scenario headless; exit status is the verdict",
 	.help =
 	"Runs SCENARIO (a .lua file, or a folder holding scenario.lua): builds its\n"
@@ -135,9 +186,11 @@ const struct cmd_entry cmd_run_entry = {
 	"  -s, --seed N       seed of every random choice (default: a new one,\n"
 	"                     printed and recorded in report.json)\n"
 	"  -T, --tap          print the checks as TAP on stdout\n"
+	"  -R, --replay DIR   run DIR's scenario again with its seed and parameters\n"
+	"                     and check that the fault schedule is the same\n"
 	"\n"
-	"Results in DIR: report.json (verdict, checks, nodes, links), junit.xml,\n"
-	"topology.svg,\n"
+	"Results in DIR: report.json (verdict, checks, nodes, links, faults),\n"
+	"junit.xml, faults.log (the reproducible fault schedule), topology.svg,\n"
 	"pcap/LINK.pcap for every link, console/NODE.log for every node.\n"
 	"\n"
 	"Exit status: 0 every check passed; 1 a check failed or the lab broke;\n"

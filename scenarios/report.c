@@ -159,6 +159,10 @@ faults_json(struct scn *s)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "t", json_real(e->t));
+		json_object_set_new(o, "seq", json_integer(e->seq));
+		json_object_set_new(o, "planned_s", json_real(e->scheduled));
+		if (e->address)
+			json_object_set_new(o, "address", json_sprintf("0x%llx", e->address));
 		json_object_set_new(o, "kind", json_string(e->kind));
 		json_object_set_new(o, "target", json_string(e->target));
 		json_object_set_new(o, "phase", json_string(e->phase));
@@ -228,6 +232,20 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "command_line", s->o.command_line ? json_string(s->o.command_line) :
 			    json_null());
 	json_object_set_new(r, "seed", json_integer((json_int_t)s->o.seed));
+	{
+		json_t *params = json_object();
+
+		for (char **d = s->o.defines; d && *d; d++) {
+			char *eq = strchr(*d, '='), *k;
+
+			if (eq == NULL)
+				continue;
+			k = xasprintf("%.*s", (int)(eq - *d), *d);
+			json_object_set_new(params, k, json_string(eq + 1));
+			free(k);
+		}
+		json_object_set_new(r, "params", params);
+	}
 	json_object_set_new(r, "lab", json_string(s->lab->name));
 	json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
 	json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));

@@ -408,6 +408,57 @@ scn_free(struct scn *s)
 	free(s);
 }
 
+/* Write faults.log and, for --replay, compare it with the recorded one:
+ * a different schedule fails the run, naming the first difference. */
+static void
+check_replay(struct scn *s)
+{
+	char *path = xasprintf("%s/faults.log", s->outdir), *now = NULL, *was = NULL;
+	const char *a, *b;
+	int line = 1;
+
+	if (s->faults == NULL || fault_log_write(s->faults, path) < 0) {
+		if (s->o.replay_log)
+			set_error(s, "replay: this run scheduled no faults to compare", 1);
+		free(path);
+		return;
+	}
+	if (s->o.replay_log == NULL) {
+		free(path);
+		return;
+	}
+	now = read_file(path, 16 << 20, NULL);
+	was = read_file(s->o.replay_log, 16 << 20, NULL);
+	if (was == NULL) {
+		char *msg = xasprintf("replay: cannot read %s", s->o.replay_log);
+
+		set_error(s, msg, 0);
+		free(msg);
+	} else if (strcmp(now, was) != 0) {
+		char *msg;
+
+		for (a = now, b = was; *a && *a == *b; a++, b++)
+			if (*a == '\n')
+				line++;
+		/* Back to the start of the line that differs, in both. */
+		while (a > now && a[-1] != '\n') {
+			a--;
+			b--;
+		}
+		msg = xasprintf("replay: the fault schedule differs from %s at line %d:\n"
+				"  recorded: %.*s\n  now:      %.*s", s->o.replay_log, line,
+				(int)strcspn(b, "\n"), b, (int)strcspn(a, "\n"), a);
+		set_error(s, msg, 1);
+		free(msg);
+	} else if (!s->o.quiet) {
+		printf("%sreplay: the fault schedule matches %s\n", s->o.tap ? "# " : "umlab: ",
+		       s->o.replay_log);
+	}
+	free(now);
+	free(was);
+	free(path);
+}
+
 /* Called by start() in scn_lua.c through the runtime's events. */
 static void
 on_started(struct rt *rt, int ok, const char *msg, void *arg)
@@ -608,11 +659,14 @@ scn_run(const char *path, const struct scn_options *o)
 		loop_run(s->loop);
 report:
 	s->duration_s = scn_elapsed(s);
-	if (s->error && !s->o.quiet)
-		fprintf(stderr, "umlab: %s\n", s->error);
 	if (mkdir_p(s->outdir, 0755) == 0) {
 		if (s->faults)
 			fault_clear_all(s->faults);
+		check_replay(s);
+	}
+	if (s->error && !s->o.quiet)
+		fprintf(stderr, "umlab: %s\n", s->error);
+	if (mkdir_p(s->outdir, 0755) == 0) {
 		scn_write_report(s);     /* reads link counters: before rt_free */
 		scn_write_junit(s);
 		scn_write_topology(s);

@@ -20,6 +20,7 @@ struct scn_options {
 	int tap;              /* TAP on stdout */
 	int interactive;      /* keep the lab up after the script (umlab start) */
 	const char *command_line;
+	const char *replay_log;  /* a recorded faults.log to compare this run's with */
 	const char *ctl_path; /* interactive: the control socket to listen on */
 	int ready_fd;         /* interactive: told "OK" or "ERR why" once (-1: none) */
 };
