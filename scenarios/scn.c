@@ -157,9 +157,25 @@ notify(struct scn *s, const char *status, const char *msg)
 void
 scn_ready_for_clients(struct scn *s)
 {
+	notify(s, "OK", NULL);
+}
+
+void
+scn_request_stop(struct scn *s)
+{
+	scn_begin_teardown(s);
+}
+
+static void run_signatures(struct scn *s);
+
+/* The script ended without error: what comes next depends on the command. */
+static void
+after_script(struct scn *s)
+{
 	char err[1024];
 
-	if (s->phase == SCN_BUILD) {
+	if (s->error == NULL && (s->o.interactive || (s->o.signature_dir && !s->signatures_ran)) &&
+	    s->phase == SCN_BUILD) {
 		/* The script only described the lab: start it for the user. */
 		s->autostarting = 1;
 		if (scn_start_lab(s, err, sizeof(err)) < 0) {
@@ -168,13 +184,30 @@ scn_ready_for_clients(struct scn *s)
 		}
 		return;
 	}
-	notify(s, "OK", NULL);
+	if (s->error == NULL && s->o.interactive) {
+		scn_ready_for_clients(s);   /* the lab stays up until `umlab stop` */
+		return;
+	}
+	if (s->error == NULL && s->o.signature_dir && !s->signatures_ran) {
+		run_signatures(s);
+		return;
+	}
+	scn_begin_teardown(s);
 }
 
-void
-scn_request_stop(struct scn *s)
+/* umlab test: run the signature commands on every node as the script's
+ * continuation (a new main coroutine). */
+static void
+run_signatures(struct scn *s)
 {
-	scn_begin_teardown(s);
+	s->signatures_ran = 1;
+	luaL_unref(s->L, LUA_REGISTRYINDEX, s->co_ref);
+	s->co = lua_newthread(s->L);
+	s->co_ref = luaL_ref(s->L, LUA_REGISTRYINDEX);
+	lua_getglobal(s->co, "umlab_signatures__");
+	lua_pushstring(s->co, s->o.signature_dir);
+	lua_pushboolean(s->co, s->o.record);
+	scn_resume(s, s->co, 2);
 }
 
 /* --- coroutine driving --- */
@@ -205,11 +238,7 @@ scn_resume(struct scn *s, lua_State *co, int nargs)
 		return;
 	}
 	s->main_done = 1;
-	if (s->o.interactive && s->error == NULL) {
-		scn_ready_for_clients(s);   /* the lab stays up until `umlab stop` */
-		return;
-	}
-	scn_begin_teardown(s);
+	after_script(s);
 }
 
 /* Continuation of every waiting call: the resumer pushed (ok, value). */
@@ -471,7 +500,7 @@ on_started(struct rt *rt, int ok, const char *msg, void *arg)
 	if (s->autostarting) {
 		s->autostarting = 0;
 		if (ok) {
-			scn_ready_for_clients(s);
+			after_script(s);
 		} else {
 			set_error(s, msg, 1);
 			scn_begin_teardown(s);

@@ -21,6 +21,8 @@ struct scn_options {
 	int interactive;      /* keep the lab up after the script (umlab start) */
 	const char *command_line;
 	const char *replay_log;  /* a recorded faults.log to compare this run's with */
+	const char *signature_dir;  /* umlab test: LAB/_test (absolute) */
+	int record;              /* umlab test --record */
 	const char *ctl_path; /* interactive: the control socket to listen on */
 	int ready_fd;         /* interactive: told "OK" or "ERR why" once (-1: none) */
 };

@@ -50,6 +50,7 @@ struct scn {
 	struct ctl_server *ctl;   /* interactive mode: the control socket */
 	int autostarting;      /* start() run for a script that did not call it */
 	int ready_notified;
+	int signatures_ran;
 	struct scn_task *tasks;
 	int handlers_ref;      /* registry: event name -> list of functions */
 	char *outcome;         /* set by outcome() in the scenario, or NULL */

@@ -455,6 +455,20 @@ scn_push_node(lua_State *L, const struct lab_node *ln)
 	lua_pushnil(L);
 }
 
+/* nodes() -> every node of the lab, in the order they were made */
+static int
+l_nodes(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+
+	lua_createtable(L, (int)s->lab->nnodes, 0);
+	for (size_t i = 0; i < s->lab->nnodes; i++) {
+		push_ud(L, i, NODE_MT);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 /* now() -> seconds since the run began */
 static int
 l_now(lua_State *L)
@@ -506,6 +520,35 @@ static const char prelude[] =
 	"function expect_match(name, pattern, s)\n"
 	"  s = s == nil and '' or tostring(s)\n"
 	"  return check(name, s:find(pattern) ~= nil, string.format('%q does not match %q', s, pattern))\n"
+	"end\n"
+	"function umlab_signatures__(dir, record)\n"
+	"  local cmds = { 'ip -4 -o addr show | awk \\'{print $2, $4}\\' | sort',\n"
+	"                 'ip -4 route show | sort',\n"
+	"                 'ss -Hltnu 2>/dev/null | awk \\'{print $1, $5}\\' | sort -u' }\n"
+	"  os.execute('mkdir -p \\'' .. dir .. '/signature\\'')\n"
+	"  for _, n in ipairs(nodes()) do\n"
+	"    local ok, sig = pcall(function()\n"
+	"      local out = {}\n"
+	"      for _, c in ipairs(cmds) do out[#out + 1] = '$ ' .. c .. '\\n' .. n:exec(c).stdout end\n"
+	"      local t = { default = table.concat(out) }\n"
+	"      local f = io.open(dir .. '/' .. n.name .. '.test')\n"
+	"      -- The script's text, not its path: the guest's /tmp is its own.\n"
+	"      if f then local src = f:read('a'); f:close(); t.user = n:exec({ '/bin/sh', '-c', src }).stdout end\n"
+	"      return t\n"
+	"    end)\n"
+	"    if not ok then check('signature of ' .. n.name, false, sig) else\n"
+	"    for _, kind in ipairs({ 'default', 'user' }) do\n"
+	"      local text, path = sig[kind], dir .. '/signature/' .. n.name .. '.' .. kind\n"
+	"      if text and record then\n"
+	"        local f = assert(io.open(path, 'w')); f:write(text); f:close()\n"
+	"        check('recorded ' .. n.name .. '.' .. kind, true)\n"
+	"      elseif text then\n"
+	"        local f = io.open(path); local old = f and f:read('a'); if f then f:close() end\n"
+	"        if old == nil then check(n.name .. '.' .. kind .. ' matches its signature', false, 'no signature: run umlab test --record first')\n"
+	"        else check(n.name .. '.' .. kind .. ' matches its signature', old == text, 'recorded:\\n' .. old .. 'now:\\n' .. text) end\n"
+	"      end\n"
+	"    end end\n"
+	"  end\n"
 	"end\n"
 	"function expect_ok(name, r)\n"
 	"  return check(name, r.ok, string.format('status %s: %s%s', tostring(r.status), r.stdout or '', r.stderr or ''))\n"
@@ -584,7 +627,7 @@ scn_lua_open(struct scn *s)
 	static const luaL_Reg globals[] = {
 		{ "node", l_node }, { "switch", l_switch }, { "hub", l_hub }, { "link", l_link },
 		{ "start", l_start }, { "sleep", l_sleep }, { "check", l_check }, { "lab", l_lab },
-		{ "now", l_now }, { "outcome", l_outcome },
+		{ "now", l_now }, { "outcome", l_outcome }, { "nodes", l_nodes },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg node_methods[] = {
@@ -617,7 +660,7 @@ scn_lua_open(struct scn *s)
 	/* Every global of the API also under umlab.*, for scripts that prefer it. */
 	lua_newtable(L);
 	for (const char *const *n = (const char *const[]){ "node", "switch", "hub", "link", "start",
-			"sleep", "check", "lab", "now", "outcome", "spawn", "on", "param", "wait_until",
+			"sleep", "check", "lab", "now", "outcome", "nodes", "spawn", "on", "param", "wait_until",
 			"expect_eq", "expect_match", "expect_ok", "fault", "fault_log", NULL }; *n; n++) {
 		lua_getglobal(L, *n);
 		lua_setfield(L, -2, *n);
