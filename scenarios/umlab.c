@@ -16,6 +16,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_stop_entry,
 	&cmd_list_entry,
 	&cmd_test_entry,
+	&cmd_doctor_entry,
 	NULL,
 };
 
@@ -23,7 +24,7 @@ static const struct cmd_entry *const cmd_table[] = {
  * their absence for a bug. */
 static const char *const not_yet[] = {
 	"connect", "fault", "capture", "graph",
-	"campaign", "doctor", NULL,
+	"campaign", NULL,
 };
 
 static void
