@@ -20,6 +20,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_campaign_entry;
 
 /* Print `umlab CMD --help` text for e to stdout. */
 void cmd_print_help(const struct cmd_entry *e);

@@ -15,6 +15,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_exec_entry,
 	&cmd_stop_entry,
 	&cmd_list_entry,
+	&cmd_campaign_entry,
 	NULL,
 };
 
@@ -22,7 +23,7 @@ static const struct cmd_entry *const cmd_table[] = {
  * their absence for a bug. */
 static const char *const not_yet[] = {
 	"connect", "fault", "capture", "graph",
-	"campaign", "test", "doctor", NULL,
+	"test", "doctor", NULL,
 };
 
 static void
