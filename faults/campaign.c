@@ -39,9 +39,12 @@ camp_splitmix64(uint64_t x)
 uint64_t
 camp_seed(uint64_t base, unsigned rep)
 {
-	/* Lua's integers are signed 64-bit and report.json stores a signed
-	 * integer: keep seeds below 2^63 so they read back unchanged. */
-	return camp_splitmix64(base + rep) >> 1;
+	/* The rep-th output of splitmix64 seeded with base, not
+	 * splitmix64(base + rep): with that, campaigns seeded 1 and 2 would
+	 * share all runs but one.  Lua's integers are signed 64-bit and
+	 * report.json stores a signed integer: keep seeds below 2^63 so they
+	 * read back unchanged. */
+	return camp_splitmix64(base + (uint64_t)rep * 0x9e3779b97f4a7c15ULL) >> 1;
 }
 
 /* --- the grid --- */

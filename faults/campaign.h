@@ -19,7 +19,8 @@
 
 /* splitmix64's output function: a well-mixed 64-bit value of x. */
 uint64_t camp_splitmix64(uint64_t x);
-/* The seed of repetition rep of a campaign seeded with base. */
+/* The seed of repetition rep of a campaign seeded with base: the rep-th
+ * output of splitmix64 seeded with base. */
 uint64_t camp_seed(uint64_t base, unsigned rep);
 
 struct camp_param {

@@ -381,7 +381,7 @@ const struct cmd_entry cmd_campaign_entry = {
 	"  -r, --runs N       runs at every grid point (required)\n"
 	"  -j, --jobs J       runs at a time (default: half the CPUs, at least 1)\n"
 	"  -s, --seed S       the campaign's seed (default: a new one, recorded);\n"
-	"                     repetition r has seed splitmix64(S + r) at every point\n"
+	"                     repetition r has the r-th splitmix64 output from S, at every point\n"
 	"  -D NAME=V1,V2,...  a parameter and its values (params.NAME in the scenario)\n"
 	"  -o, --output DIR   the campaign's folder (default: umlab-out/campaign-LAB-TIME/)\n"
 	"  -t, --timeout S    each run's time limit (default: umlab run's, 600 s)\n"

@@ -24,9 +24,14 @@ seeds_are_stable(void **state)
 	assert_true(camp_splitmix64(2 * 0x9e3779b97f4a7c15ULL) == 0x06c45d188009454fULL);
 	/* Run seeds: stable across versions (a campaign's results depend on them). */
 	assert_true(camp_seed(0, 0) == 0xe220a8397b1dcdafULL >> 1);
+	assert_true(camp_seed(0, 1) == 0x6e789e6aa1b965f4ULL >> 1);
+	assert_true(camp_seed(0, 2) == 0x06c45d188009454fULL >> 1);
 	assert_true(camp_seed(42, 0) == camp_splitmix64(42) >> 1);
-	assert_true(camp_seed(41, 1) == camp_seed(42, 0));
-	assert_true(camp_seed(42, 1) != camp_seed(42, 0));
+	assert_true(camp_seed(1, 0) == 0x910a2dec89025cc1ULL >> 1);
+	/* Neighbouring campaign seeds share no runs. */
+	for (unsigned r = 0; r < 100; r++)
+		for (unsigned q = 0; q < 100; q++)
+			assert_true(camp_seed(41, r) != camp_seed(42, q));
 	assert_true(camp_seed(UINT64_MAX, 1) < (1ULL << 63));
 }
 
