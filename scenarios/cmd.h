@@ -22,6 +22,7 @@ extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_doctor_entry;
+extern const struct cmd_entry cmd_campaign_entry;
 
 /* Print `umlab CMD --help` text for e to stdout. */
 void cmd_print_help(const struct cmd_entry *e);

@@ -17,14 +17,14 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_entry,
 	&cmd_test_entry,
 	&cmd_doctor_entry,
+	&cmd_campaign_entry,
 	NULL,
 };
 
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"connect", "fault", "capture", "graph",
-	"campaign", NULL,
+	"connect", "capture", "graph", NULL,
 };
 
 static void
