@@ -24,7 +24,7 @@ static const struct cmd_entry *const cmd_table[] = {
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"connect", "capture", "graph", NULL,
+	"connect", "fault", "capture", "graph", NULL,
 };
 
 static void
