@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "core/util.h"
@@ -208,6 +209,55 @@ out:
 	return rc;
 }
 
+/* umlab fault [LAB] KIND TARGET [KEY=VALUE...] */
+static int
+cmd_fault(int argc, char **argv)
+{
+	int rc = help_or_usage(&cmd_fault_entry, argc, argv), fd, type, first;
+	size_t len = 0;
+	char *req;
+	uint8_t *buf;
+	struct stat st;
+
+	if (rc >= 0)
+		return rc;
+	if (argc < 3) {
+		fprintf(stderr, "usage: umlab fault %s\n", cmd_fault_entry.args);
+		return UMLAB_EXIT_USAGE;
+	}
+	/* LAB is there when the first argument names a folder or a file. */
+	first = stat(argv[1], &st) == 0 && argc >= 4 ? 2 : 1;
+	for (int i = first; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (len > CTL_MAX_MSG - 16) {
+		fprintf(stderr, "umlab fault: arguments too long\n");
+		return UMLAB_EXIT_USAGE;
+	}
+	if ((fd = connect_lab("fault", first == 2 ? argv[1] : ".")) < 0)
+		return UMLAB_EXIT_USAGE;
+	req = xcalloc(1, len);
+	len = 0;
+	for (int i = first; i < argc; i++) {
+		strcpy(req + len, argv[i]);
+		len += strlen(argv[i]) + 1;
+	}
+	buf = xcalloc(1, CTL_MAX_MSG + 2);
+	rc = UMLAB_EXIT_FAILED;
+	if (ctl_send(fd, CTL_FAULT, req, len) == 0 && ctl_recv(fd, &type, buf) >= 0) {
+		if (type == CTL_OK) {
+			printf("umlab: fault %s on %s scheduled\n", argv[first], argv[first + 1]);
+			rc = UMLAB_EXIT_OK;
+		} else if (type == CTL_FAIL) {
+			fprintf(stderr, "umlab fault: %s\n", (char *)buf);
+			rc = UMLAB_EXIT_USAGE;
+		}
+	}
+	free(buf);
+	free(req);
+	close(fd);
+	return rc;
+}
+
 static int
 cmd_stop(int argc, char **argv)
 {
@@ -308,6 +358,18 @@ const struct cmd_entry cmd_stop_entry = {
 	.help = "Powers off every node of LAB, writes its report and removes what it made\n"
 		"at run time.  LAB defaults to the current folder.\n",
 	.exec = cmd_stop,
+};
+
+const struct cmd_entry cmd_fault_entry = {
+	.name = "fault",
+	.args = "[LAB] KIND TARGET [KEY=VALUE...]",
+	.summary = "inject a fault into a running lab",
+	.help = "Schedules a fault on a lab started with `umlab start`, as fault() does in a\n"
+		"scenario (see faults/README.md): KIND is crash, panic, halt or memflip;\n"
+		"TARGET a node; options at=, every=, rate=, count=, duration= (seconds),\n"
+		"symbol=, region=, offset=, bit=, length=.  The lab's report logs it.\n"
+		"Example: umlab fault labs/two-hosts memflip a region=ram every=1 count=5\n",
+	.exec = cmd_fault,
 };
 
 const struct cmd_entry cmd_list_entry = {

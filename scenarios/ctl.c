@@ -23,6 +23,7 @@
 #include "core/lab.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "faults/fault.h"
 #include "node/node.h"
 #include "scenarios/ctl.h"
 #include "scenarios/runtime.h"
@@ -301,6 +302,91 @@ do_exec(struct ctl_client *c, const uint8_t *p, size_t len)
 	}
 }
 
+/* KIND\0TARGET\0KEY=VALUE\0...: schedule a fault as fault() does. */
+static void
+do_fault(struct ctl_client *c, const uint8_t *p, size_t len)
+{
+	struct scn *s = c->s;
+	struct fault_spec spec = { .bit = -1 };
+	const char *str[32];
+	size_t off = 0;
+	int n = 0;
+	char err[512];
+
+	if (len == 0 || p[len - 1] != '\0') {
+		reply_text(c, CTL_FAIL, "malformed fault request");
+		return;
+	}
+	while (off < len && n < 32) {
+		str[n++] = (const char *)p + off;
+		off += strlen((const char *)p + off) + 1;
+	}
+	if (n < 2 || off < len) {
+		reply_text(c, CTL_FAIL, "fault: need KIND TARGET [KEY=VALUE...]");
+		return;
+	}
+	spec.kind = str[0];
+	spec.target = str[1];
+	for (int i = 2; i < n; i++) {
+		const char *eq = strchr(str[i], '=');
+		char *end;
+		double v;
+
+		if (eq == NULL) {
+			snprintf(err, sizeof(err), "fault: '%s' is not KEY=VALUE", str[i]);
+			reply_text(c, CTL_FAIL, err);
+			return;
+		}
+		if (strncmp(str[i], "symbol=", 7) == 0) {
+			spec.symbol = eq + 1;
+			continue;
+		}
+		if (strncmp(str[i], "region=", 7) == 0) {
+			spec.region = eq + 1;
+			continue;
+		}
+		v = strtod(eq + 1, &end);
+		if (*end != '\0' || end == eq + 1) {
+			snprintf(err, sizeof(err), "fault: %s: not a number", str[i]);
+			reply_text(c, CTL_FAIL, err);
+			return;
+		}
+#define KEY(k) (strncmp(str[i], k "=", sizeof(k)) == 0)
+		if (KEY("at"))
+			spec.at = v;
+		else if (KEY("duration"))
+			spec.duration = v;
+		else if (KEY("every"))
+			spec.every = v;
+		else if (KEY("rate"))
+			spec.rate = v;
+		else if (KEY("count"))
+			spec.count = (int)v;
+		else if (KEY("offset"))
+			spec.offset = (long)v;
+		else if (KEY("bit"))
+			spec.bit = (int)v;
+		else if (KEY("length"))
+			spec.length = (int)v;
+		else {
+			snprintf(err, sizeof(err), "fault: unknown option '%.*s'", (int)(eq - str[i]),
+				 str[i]);
+			reply_text(c, CTL_FAIL, err);
+			return;
+		}
+#undef KEY
+	}
+	if (s->faults == NULL || s->phase != SCN_RUNNING) {
+		reply_text(c, CTL_FAIL, "fault: the lab is not running");
+		return;
+	}
+	if (fault_schedule(s->faults, &spec, err, sizeof(err)) < 0) {
+		reply_text(c, CTL_FAIL, err);
+		return;
+	}
+	reply(c, CTL_OK, NULL, 0);
+}
+
 static void
 on_client(int fd, uint32_t events, void *arg)
 {
@@ -320,6 +406,9 @@ on_client(int fd, uint32_t events, void *arg)
 		break;
 	case CTL_EXEC:
 		do_exec(c, buf, (size_t)n);
+		break;
+	case CTL_FAULT:
+		do_fault(c, buf, (size_t)n);
 		break;
 	case CTL_STOP:
 		c->wants_stop_ack = 1;

@@ -21,6 +21,7 @@ enum ctl_type {
 	CTL_STATUS = 'S',   /* -> CTL_JSON */
 	CTL_EXEC = 'E',     /* NODE\0ARG0\0ARG1\0... -> CTL_OUT/CTL_ERR..., then CTL_EXIT or CTL_FAIL */
 	CTL_STOP = 'Q',     /* -> CTL_OK; the connection closes when the lab is down */
+	CTL_FAULT = 'F',    /* KIND\0TARGET\0KEY=VALUE\0... -> CTL_OK or CTL_FAIL */
 	/* controller -> client */
 	CTL_JSON = 'J',     /* status as JSON text */
 	CTL_OUT = 'o',      /* stdout bytes */

@@ -15,6 +15,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_exec_entry,
 	&cmd_stop_entry,
 	&cmd_list_entry,
+	&cmd_fault_entry,
 	&cmd_test_entry,
 	&cmd_doctor_entry,
 	&cmd_campaign_entry,
@@ -24,7 +25,7 @@ static const struct cmd_entry *const cmd_table[] = {
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"connect", "fault", "capture", "graph", NULL,
+	"connect", "capture", "graph", NULL,
 };
 
 static void

@@ -31,6 +31,14 @@ expect "stderr comes back on stderr" grep -q to-err err.out
 expect_eq "exec on an unknown node exits 255" 255 "$?"
 expect "and names the node" grep -q "no node named 'nosuch'" nosuch.out
 
+"$UMLAB" fault "$LAB" memflip b region=ram > fault.out 2>&1
+expect_eq "fault on a running lab exits 0" 0 "$?"
+"$UMLAB" fault "$LAB" explode b > fault2.out 2>&1
+expect_eq "an unknown fault kind exits 2" 2 "$?"
+expect "and lists the known kinds" grep -q "unknown fault kind 'explode' (known:" fault2.out
+"$UMLAB" fault "$LAB" crash zz > fault3.out 2>&1
+expect_eq "a fault on an unknown node exits 2" 2 "$?"
+
 "$UMLAB" list > list.out
 expect "list shows the lab" grep -q "two-hosts" list.out
 
@@ -39,6 +47,7 @@ expect_eq "stop exits 0" 0 "$?"
 expect "no guest is left after stop" wait_for 2 no_guests
 expect "no runtime folder is left after stop" wait_for 2 no_rundirs
 expect "the stopped lab wrote its report" grep -q '"verdict": "passed"' "$T/out/report.json"
+expect "the report logs the fault from the command line" grep -q '"kind": "memflip"' "$T/out/report.json"
 "$UMLAB" status "$LAB" > gone.out 2>&1
 expect_eq "status of a stopped lab exits 2" 2 "$?"
 expect "it says the lab is not running" grep -q "not running" gone.out
