@@ -10,6 +10,57 @@
 #include "scenarios/cmd.h"
 #include "scenarios/scn.h"
 
+/* One word for a POSIX shell, quoted only when it needs it. */
+static void
+put_word(FILE *f, const char *a)
+{
+	if (*a != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789-_./=:,+@%") == strlen(a)) {
+		fputs(a, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *a; a++)
+		if (*a == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*a, f);
+	fputc('\'', f);
+}
+
+/* The shell command that reproduces this run: the environment that
+ * changes it, then umlab and its arguments (caller frees). */
+static char *
+shell_line(int argc, char **argv)
+{
+	static const char *const env[] = { "UMLAB_KERNEL", "UMLAB_INIT", NULL };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	for (const char *const *e = env; *e; e++) {
+		const char *v = getenv(*e);
+
+		if (v != NULL) {
+			fprintf(f, "%s=", *e);
+			put_word(f, v);
+			fputc(' ', f);
+		}
+	}
+	fputs("umlab", f);
+	for (int i = 0; i < argc; i++) {
+		fputc(' ', f);
+		put_word(f, argv[i]);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -23,8 +74,8 @@ cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scn_options o = { .capture = 1, .kernel = getenv("UMLAB_KERNEL") };
-	char *end;
-	int c;
+	char *end, *line;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:fnqt:h", longopts, NULL)) != -1) {
@@ -60,7 +111,10 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "usage: umlab run %s\n", cmd_run_entry.args);
 		return UMLAB_EXIT_USAGE;
 	}
-	return scn_run(argv[optind], &o);
+	o.command_line = line = shell_line(argc, argv);
+	rc = scn_run(argv[optind], &o);
+	free(line);
+	return rc;
 }
 
 const struct cmd_entry cmd_run_entry = {

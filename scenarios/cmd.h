@@ -15,6 +15,8 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_graph_entry;
+extern const struct cmd_entry cmd_report_entry;
 
 /* Print `umlab CMD --help` text for e to stdout. */
 void cmd_print_help(const struct cmd_entry *e);

@@ -10,13 +10,15 @@
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
+	&cmd_graph_entry,
+	&cmd_report_entry,
 	NULL,
 };
 
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"start", "stop", "status", "exec", "connect", "list", "fault", "capture", "graph",
+	"start", "stop", "status", "exec", "connect", "list", "fault", "capture",
 	"campaign", "test", "doctor", NULL,
 };
 
