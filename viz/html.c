@@ -178,9 +178,17 @@ static const char html_css[] =
 	".figure svg{display:block;margin:0 auto;max-width:100%;height:auto}\n"
 	".legend{font-size:14px;color:var(--muted);margin:6px 0 0}\n"
 	".legend span{margin-right:14px;white-space:nowrap}\n"
-	".sw{display:inline-block;width:12px;height:12px;border-radius:2px;border:1px solid;"
+	".sw{display:inline-block;width:14px;height:14px;border-radius:2px;border:1px solid;"
 	"vertical-align:-1px;margin-right:4px}\n"
 	"details summary{cursor:pointer;color:#0b57d0}\n"
+	"table.checks td{padding:5px 10px}\n"
+	"table.checks th:nth-child(1){width:3em}table.checks th:nth-child(2){width:6em}"
+	"table.checks th:nth-child(4){width:6em}\n"
+	"table.checks details{display:inline;margin-left:10px;font-size:14px}\n"
+	"table.checks summary{display:inline}\n"
+	"table.checks details[open]{display:block;margin-left:0}\n"
+	".failed-list{padding:8px 12px;background:var(--badbg);border-radius:6px;color:var(--bad)}\n"
+	".failed-list a{color:var(--bad)}\n"
 	"a{color:#0b57d0}\n"
 	"footer{margin-top:32px;color:var(--muted);font-size:13px}\n"
 	"@media print{.banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
@@ -272,15 +280,31 @@ put_checks(struct page *p)
 		fputs("<p class=\"muted\">The scenario recorded no check.</p></section>\n", f);
 		return;
 	}
-	fputs("<table><thead><tr><th class=\"num\">#</th><th>Result</th><th>Check</th>"
+	/* Many checks: the failed ones first, as links, so nobody scrolls for them. */
+	if (json_array_size(checks) > 10) {
+		int first = 1;
+
+		json_array_foreach(checks, i, c) {
+			if (json_is_true(json_object_get(c, "passed")))
+				continue;
+			fputs(first ? "<p class=\"failed-list\"><b>Failed:</b> " : ", ", f);
+			fprintf(f, "<a href=\"#check-%zu\">#%zu ", i + 1, i + 1);
+			html_text(f, jstr(c, "name"));
+			fputs("</a>", f);
+			first = 0;
+		}
+		if (!first)
+			fputs("</p>\n", f);
+	}
+	fputs("<table class=\"checks\"><thead><tr><th class=\"num\">#</th><th>Result</th><th>Check</th>"
 	      "<th class=\"num\">Time</th><th>Where</th></tr></thead><tbody>\n", f);
 	json_array_foreach(checks, i, c) {
 		int ok = json_is_true(json_object_get(c, "passed"));
 		const char *detail = jstr(c, "detail");
 
-		fprintf(f, "<tr class=\"%s\"><td class=\"num\">%zu</td><td><span class=\"badge %s\">%s"
-			   "</span></td><td>", ok ? "pass" : "fail", i + 1, ok ? "pass" : "fail",
-			ok ? "PASS" : "FAIL");
+		fprintf(f, "<tr class=\"%s\" id=\"check-%zu\"><td class=\"num\">%zu</td><td><span "
+			   "class=\"badge %s\">%s</span></td><td>", ok ? "pass" : "fail", i + 1, i + 1,
+			ok ? "pass" : "fail", ok ? "PASS" : "FAIL");
 		html_text(f, jstr(c, "name"));
 		if (detail != NULL && *detail != '\0') {
 			/* A failure's detail is what one reads first: open. */
@@ -621,8 +645,10 @@ put_timeline(struct page *p)
 				fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"sm\">boot %.2f s</text>\n",
 					tl_x(p, b) + 4, y - 8, b);
 			} else {
-				fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"ax\">never booted%s</text>\n",
+				fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"ax\">never booted%s",
 					tl_x(p, 0), y + 4, state ? " &ndash; " : "");
+				html_text(f, state);
+				fputs("</text>\n", f);
 			}
 			y += TL_ROW;
 		}
@@ -665,6 +691,7 @@ put_timeline(struct page *p)
 	y += TL_ROW;
 	/* Events (faults, link changes, ...): whatever later parts record. */
 	if (json_array_size(events) > 0) {
+		lastx = -1000;
 		tl_row_label(f, y, "events", "rl");
 		json_array_foreach(events, i, o) {
 			double x = tl_x(p, isnan(jnum(o, "t")) ? 0 : jnum(o, "t"));
@@ -678,6 +705,14 @@ put_timeline(struct page *p)
 			fputs(": ", f);
 			html_text(f, jstr(o, "text"));
 			fputs("</title></rect>\n", f);
+			if (x - lastx >= 90) {
+				fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"sm\">", x + 9, y + 4);
+				html_text(f, jstr(o, "kind"));
+				fputs(" ", f);
+				html_text(f, jstr(o, "target"));
+				fputs("</text>\n", f);
+				lastx = x;
+			}
 		}
 		y += TL_ROW;
 	}
