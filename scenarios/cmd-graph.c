@@ -91,7 +91,7 @@ cmd_graph(int argc, char **argv)
 
 const struct cmd_entry cmd_graph_entry = {
 	.name = "graph",
-	.args = "[-T FORMAT] [-K ENGINE] [-o FILE] SCENARIO",
+	.args = "[-T FMT] [-o FILE] SCENARIO",
 	.summary = "draw a scenario's lab without booting it",
 	.help =
 	"Runs SCENARIO (a .lua file, or a folder holding scenario.lua) only up to\n"

@@ -28,7 +28,7 @@ usage(FILE *f)
 	fprintf(f, "umlab %s - a virtual network lab of User-Mode Linux guests\n\n", PACKAGE_VERSION);
 	fprintf(f, "usage: umlab COMMAND [ARGS...]\n\ncommands:\n");
 	for (const struct cmd_entry *const *e = cmd_table; *e; e++)
-		fprintf(f, "  %-8s %-24s %s\n", (*e)->name, (*e)->args, (*e)->summary);
+		fprintf(f, "  %-8s %-28s %s\n", (*e)->name, (*e)->args, (*e)->summary);
 	fprintf(f, "\nnot built yet:");
 	for (const char *const *n = not_yet; *n; n++)
 		fprintf(f, " %s", *n);
