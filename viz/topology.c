@@ -339,6 +339,16 @@ static int viz_known_format(const char *format)
 	return 0;
 }
 
+/*
+ * The one Graphviz context of the process.  A context per render is not
+ * safe: the pango plugin (Graphviz 2.42, Debian 12) caches a pointer to
+ * the last font name, which belongs to the context, and reads it after
+ * gvFreeContext (ASan: heap-use-after-free in textspan_size on the second
+ * render).  A run renders several times (report.html early, at start()
+ * and at the end; topology.svg), so the context lives until exit.
+ */
+static GVC_t *viz_gvc;
+
 /* Lay out and render dot text into f.  0 or -1 with err filled. */
 static int viz_render_gv(const char *dot, const char *engine, const char *format, FILE *f, char *err,
 			 size_t errlen)
@@ -347,7 +357,9 @@ static int viz_render_gv(const char *dot, const char *engine, const char *format
 	Agraph_t *g;
 	int rc = -1;
 
-	gvc = gvContext();
+	if (viz_gvc == NULL)
+		viz_gvc = gvContext();
+	gvc = viz_gvc;
 	if (gvc == NULL) {
 		viz_err(err, errlen, "graphviz: cannot create a context");
 		return -1;
@@ -379,7 +391,6 @@ static int viz_render_gv(const char *dot, const char *engine, const char *format
 out_graph:
 	agclose(g);
 out:
-	gvFreeContext(gvc);
 	return rc;
 }
 
