@@ -102,7 +102,8 @@ const struct cmd_entry cmd_graph_entry = {
 	"                     up to 40 nodes, sfdp above)\n"
 	"  -o, --output FILE  write to FILE (default: LAB.FMT here); '-' for stdout\n"
 	"\n"
-	"An existing FILE is replaced only when the new drawing is complete.\n"
+	"An existing FILE is replaced only when the new drawing is complete.  A\n"
+	"script still running after 10 s without calling start() is stopped.\n"
 	"\n"
 	"Exit status: 0 drawn; 2 bad input (scenario error as file:line, unknown\n"
 	"option, format or engine, an output path that cannot be written).\n",

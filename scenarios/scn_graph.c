@@ -18,6 +18,10 @@
 #include "core/util.h"
 #include "scenarios/scn_int.h"
 
+/* Describing a lab takes milliseconds; a script still busy after this
+ * long before start() is stuck, and `umlab graph` must not hang in CI. */
+#define GRAPH_LIMIT_S 10.0
+
 /* Its address is the value start() yields; nothing else can yield it. */
 static const char graph_start_marker = 0;
 
@@ -36,6 +40,14 @@ graph_sleep(lua_State *L)
 	if (secs < 0 || secs > 86400)
 		return luaL_argerror(L, 1, "seconds must be within 0..86400");
 	return 0;
+}
+
+static void
+graph_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	if (scn_elapsed(scn_from_lua(L)) > GRAPH_LIMIT_S)
+		luaL_error(L, "still running after %d s without calling start()", (int)GRAPH_LIMIT_S);
 }
 
 /* Replace name in the globals and in the umlab table. */
@@ -81,6 +93,7 @@ scn_load_lab(const char *path, struct lab **out, char *err, size_t errlen)
 	graph_override(s->L, "sleep", graph_sleep);
 
 	co = lua_newthread(s->L);
+	lua_sethook(co, graph_hook, LUA_MASKCOUNT, 1000000);
 	st = luaL_loadfilex(co, s->path, "t");
 	if (st == LUA_OK) {
 		s->co = co;
