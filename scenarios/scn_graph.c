@@ -45,9 +45,13 @@ graph_sleep(lua_State *L)
 static void
 graph_hook(lua_State *L, lua_Debug *ar)
 {
-	(void)ar;
-	if (scn_elapsed(scn_from_lua(L)) > GRAPH_LIMIT_S)
-		luaL_error(L, "still running after %d s without calling start()", (int)GRAPH_LIMIT_S);
+	if (scn_elapsed(scn_from_lua(L)) <= GRAPH_LIMIT_S)
+		return;
+	/* In a hook, the position is that of the function being run (ar). */
+	if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+		luaL_error(L, "%s:%d: still running after %d s without calling start()", ar->short_src,
+			   ar->currentline, (int)GRAPH_LIMIT_S);
+	luaL_error(L, "still running after %d s without calling start()", (int)GRAPH_LIMIT_S);
 }
 
 /* Replace name in the globals and in the umlab table. */
