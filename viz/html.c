@@ -13,12 +13,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/lab.h"
 #include "core/util.h"
@@ -753,14 +756,21 @@ put_console(struct page *p, const char *rel)
 {
 	FILE *f = p->f, *in;
 	char *path, buf[4096];
+	struct stat st;
 	long size, from;
 	size_t n;
+	int fd;
 
 	if (p->dir == NULL || !safe_relative(rel))
 		return;
+	/* A regular file, not a link out of the folder, nor a FIFO that
+	 * would block the page's build. */
 	path = xasprintf("%s/%s", p->dir, rel);
-	in = fopen(path, "rb");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	free(path);
+	in = NULL;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (in = fdopen(fd, "rb")) == NULL))
+		close(fd);
 	if (in == NULL) {
 		fputs(" <span class=\"muted\">(no console log)</span>", f);
 		return;

@@ -202,6 +202,21 @@ test_console_inlined_and_confined(void **state)
 	h = get(fx->dir, "report.html");
 	assert_non_null(h);
 	assert_non_null(strstr(h, "<details><summary>console</summary><pre>Linux version 6.1\nbold &lt;tag&gt; ok\n"));
+	free(h);
+	/* A symlink out of the folder, or a FIFO, is not followed (nor waited on). */
+	c = xasprintf("%s/console/alpha.log", fx->dir);
+	unlink(c);
+	assert_int_equal(symlink("/etc/passwd", c), 0);
+	assert_int_equal(viz_report_write(fx->dir, NULL, err, sizeof(err)), 0);
+	h = get(fx->dir, "report.html");
+	assert_null(strstr(h, "root:"));
+	assert_non_null(strstr(h, "(no console log)"));
+	free(h);
+	unlink(c);
+	assert_int_equal(mkfifo(c, 0600), 0);
+	assert_int_equal(viz_report_write(fx->dir, NULL, err, sizeof(err)), 0);
+	free(c);
+	h = get(fx->dir, "report.html");
 	/* beta's console path leaves the run folder: not read. */
 	assert_null(strstr(h, "root:"));
 	assert_null(strstr(h, "href=\"../../etc/passwd\""));
