@@ -49,26 +49,55 @@ load_replay(const char *dir, struct scn_options *o, char **defines, size_t *ndef
 	return 0;
 }
 
-/* The command as typed, for the report: "umlab run -o x lab". */
-static char *
-command_line(int argc, char **argv)
+/* One word for a POSIX shell, quoted only when it needs it. */
+static void
+put_word(FILE *f, const char *a)
 {
-	size_t len = strlen("umlab") + 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 3;
-	s = xcalloc(1, len);
-	strcpy(s, "umlab");
-	for (int i = 0; i < argc; i++) {
-		int plain = strpbrk(argv[i], " \t'\"$") == NULL && argv[i][0] != '\0';
-
-		strcat(s, plain ? " " : " '");
-		strcat(s, argv[i]);
-		if (!plain)
-			strcat(s, "'");
+	if (*a != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789-_./=:,+@%") == strlen(a)) {
+		fputs(a, f);
+		return;
 	}
-	return s;
+	fputc('\'', f);
+	for (; *a; a++)
+		if (*a == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*a, f);
+	fputc('\'', f);
+}
+
+/* The shell command that reproduces this run: the environment that
+ * changes it, then umlab and its arguments (caller frees). */
+static char *
+shell_line(int argc, char **argv)
+{
+	static const char *const env[] = { "UMLAB_KERNEL", "UMLAB_INIT", NULL };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	for (const char *const *e = env; *e; e++) {
+		const char *v = getenv(*e);
+
+		if (v != NULL) {
+			fprintf(f, "%s=", *e);
+			put_word(f, v);
+			fputc(' ', f);
+		}
+	}
+	fputs("umlab", f);
+	for (int i = 0; i < argc; i++) {
+		fputc(' ', f);
+		put_word(f, argv[i]);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static int
@@ -88,7 +117,7 @@ cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scn_options o = { .capture = 1, .kernel = getenv("UMLAB_KERNEL") };
-	char *end;
+	char *end, *line;
 	char **defines = xcalloc((size_t)argc + 64, sizeof(char *));
 	const char *replay = NULL;
 	char *scenario = NULL;
@@ -160,11 +189,11 @@ cmd_run(int argc, char **argv)
 		return UMLAB_EXIT_USAGE;
 	}
 	o.defines = defines;
-	o.command_line = command_line(argc, argv);
+	o.command_line = line = shell_line(argc, argv);
 	rc = scn_run(argc > optind ? argv[optind] : scenario, &o);
 	free(scenario);
 	free((char *)o.replay_log);
-	free((char *)o.command_line);
+	free(line);
 	free(defines);
 	return rc;
 }
@@ -189,9 +218,10 @@ const struct cmd_entry cmd_run_entry = {
 	"  -R, --replay DIR   run DIR's scenario again with its seed and parameters\n"
 	"                     and check that the fault schedule is the same\n"
 	"\n"
-	"Results in DIR: report.json (verdict, checks, nodes, links, faults),\n"
-	"junit.xml, faults.log (the reproducible fault schedule), topology.svg,\n"
-	"pcap/LINK.pcap for every link, console/NODE.log for every node.\n"
+	"Results in DIR: report.html (the page to read), report.json (verdict,\n"
+	"checks, nodes, links, faults), junit.xml, faults.log (the reproducible\n"
+	"fault schedule), topology.svg, pcap/LINK.pcap for every link,\n"
+	"console/NODE.log for every node.\n"
 	"\n"
 	"Exit status: 0 every check passed; 1 a check failed or the lab broke;\n"
 	"2 bad input (scenario error, unknown option, missing file); 3 the\n"

@@ -24,6 +24,8 @@ extern const struct cmd_entry cmd_fault_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_campaign_entry;
+extern const struct cmd_entry cmd_graph_entry;
+extern const struct cmd_entry cmd_report_entry;
 
 /* Print `umlab CMD --help` text for e to stdout. */
 void cmd_print_help(const struct cmd_entry *e);

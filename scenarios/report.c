@@ -223,7 +223,7 @@ scn_write_report(struct scn *s)
 {
 	json_t *r = json_object();
 	enum scn_verdict v = scn_verdict(s);
-	char *path, *text;
+	char *path, *text, *cwd;
 	int rc;
 
 	json_object_set_new(r, "umlab_version", json_string(PACKAGE_VERSION));
@@ -247,9 +247,18 @@ scn_write_report(struct scn *s)
 		json_object_set_new(r, "params", params);
 	}
 	json_object_set_new(r, "lab", json_string(s->lab->name));
-	json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
-	json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
-	json_object_set_new(r, "outcome", json_string(scn_outcome(s)));
+	if ((cwd = getcwd(NULL, 0)) != NULL)
+		json_object_set_new(r, "cwd", json_string(cwd));
+	free(cwd);
+	if (s->report_final) {
+		json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
+		json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
+		json_object_set_new(r, "outcome", json_string(scn_outcome(s)));
+	} else {
+		/* Replaced at the end; stays if umlab is killed on the way. */
+		json_object_set_new(r, "verdict", json_string("incomplete"));
+		json_object_set_new(r, "exit_status", json_null());
+	}
 	json_object_set_new(r, "duration_s", json_real(s->duration_s));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
 	json_object_set_new(r, "nodes", scn_nodes_json(s));
@@ -376,6 +385,7 @@ scn_print_summary(const struct scn *s, enum scn_verdict v)
 	printf("umlab: lab %s: %zu nodes, %zu links; %zu checks passed, %zu failed; %s (%.1f s)\n",
 	       s->lab->name, s->lab->nnodes, s->lab->nlinks, passed, s->nchecks - passed,
 	       scn_verdict_name(v), s->duration_s);
+	printf("  page      %s/report.html\n", s->outdir);
 	printf("  report    %s/report.json (and junit.xml)\n", s->outdir);
 	printf("  topology  %s/topology.svg\n", s->outdir);
 	if (s->o.capture && s->lab->nlinks > 0)

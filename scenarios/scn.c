@@ -36,6 +36,7 @@
 #include "scenarios/kathara.h"
 #include "scenarios/runtime.h"
 #include "scenarios/scn_int.h"
+#include "viz/report.h"
 
 #define DEFAULT_TIMEOUT_S 600.0
 
@@ -363,8 +364,8 @@ default_outdir(const char *labname)
 }
 
 /* Resolve path (file or folder) to the scenario file. */
-static char *
-find_scenario(const char *path, char *err, size_t errlen)
+char *
+scn_find_scenario(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -388,8 +389,8 @@ find_scenario(const char *path, char *err, size_t errlen)
 	return xstrdup(path);
 }
 
-static char *
-lab_name_from(const char *file)
+char *
+scn_lab_name_from(const char *file)
 {
 	char *dup = xstrdup(file), *dir = xstrdup(file), *b, *dot, *name;
 
@@ -408,7 +409,7 @@ lab_name_from(const char *file)
 	return name;
 }
 
-static void
+void
 scn_free(struct scn *s)
 {
 	if (s->L)
@@ -545,6 +546,18 @@ static const struct rt_events rt_events = {
 	.stopped = on_stopped,
 };
 
+/* report.json, then report.html made from it. */
+static void
+write_reports(struct scn *s)
+{
+	char err[1024];
+
+	if (scn_write_report(s) == 0 && viz_report_write(s->outdir, NULL, err, sizeof(err)) < 0)
+		fprintf(stderr, "umlab: %s\n", err);
+}
+
+/* start() from Lua: create the runtime and bring the lab up. */
+int scn_start_lab(struct scn *s, char *err, size_t errlen);
 
 int
 scn_start_lab(struct scn *s, char *err, size_t errlen)
@@ -557,6 +570,7 @@ scn_start_lab(struct scn *s, char *err, size_t errlen)
 		.quiet = s->o.quiet,
 	};
 
+	write_reports(s);   /* now with the lab's nodes and links */
 	s->rt = rt_new(s->loop, s->lab, &ro, &rt_events, s, &s->env_problem, err, errlen);
 	if (s->rt == NULL)
 		return -1;
@@ -587,7 +601,7 @@ scn_run(const char *path, const struct scn_options *o)
 	}
 	if (s->o.timeout_s <= 0)
 		s->o.timeout_s = DEFAULT_TIMEOUT_S;
-	if ((s->path = find_scenario(path, err, sizeof(err))) == NULL) {
+	if ((s->path = scn_find_scenario(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "umlab: %s\n", err);
 		scn_free(s);
 		return UMLAB_EXIT_USAGE;
@@ -598,7 +612,7 @@ scn_run(const char *path, const struct scn_options *o)
 		s->labdir = xstrdup(dirname(d));
 		free(d);
 	}
-	labname = lab_name_from(s->path);
+	labname = scn_lab_name_from(s->path);
 	s->lab = lab_new(labname);
 	s->outdir = o->outdir ? xstrdup(o->outdir) : default_outdir(labname);
 	free(labname);
@@ -664,6 +678,7 @@ scn_run(const char *path, const struct scn_options *o)
 		scn_free(s);
 		return UMLAB_EXIT_ENV;
 	}
+	write_reports(s);   /* "incomplete" until the end replaces it */
 	if (s->o.interactive) {
 		if (ctl_listen(s, s->o.ctl_path, err, sizeof(err)) < 0) {
 			fprintf(stderr, "umlab: %s\n", err);
@@ -688,6 +703,7 @@ scn_run(const char *path, const struct scn_options *o)
 		loop_run(s->loop);
 report:
 	s->duration_s = scn_elapsed(s);
+	s->report_final = 1;
 	if (mkdir_p(s->outdir, 0755) == 0) {
 		if (s->faults)
 			fault_clear_all(s->faults);
@@ -696,7 +712,7 @@ report:
 	if (s->error && !s->o.quiet)
 		fprintf(stderr, "umlab: %s\n", s->error);
 	if (mkdir_p(s->outdir, 0755) == 0) {
-		scn_write_report(s);     /* reads link counters: before rt_free */
+		write_reports(s);        /* reads link counters: before rt_free */
 		scn_write_junit(s);
 		scn_write_topology(s);
 	}

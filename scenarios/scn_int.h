@@ -56,6 +56,7 @@ struct scn {
 	char *outcome;         /* set by outcome() in the scenario, or NULL */
 	struct fault_ctx *faults;  /* made when the lab starts */
 	int timed_out;
+	int report_final;      /* 0: report.json says "incomplete" (written early) */
 	int64_t t0;
 	double duration_s;
 	struct loop_timer *deadline;
@@ -101,6 +102,13 @@ int scn_yield(lua_State *L);
 void scn_add_check(struct scn *s, const char *name, int passed, const char *where, const char *detail);
 void scn_begin_teardown(struct scn *s);
 double scn_elapsed(const struct scn *s);
+/* The scenario file for path (a file, or a folder holding scenario.lua),
+ * malloc'ed; NULL with err filled. */
+char *scn_find_scenario(const char *path, char *err, size_t errlen);
+/* The default lab name for a scenario file (malloc'ed). */
+char *scn_lab_name_from(const char *file);
+/* Free s and everything it owns (s->lab too, unless set to NULL). */
+void scn_free(struct scn *s);
 /* report.c */
 enum scn_verdict scn_verdict(const struct scn *s);
 const char *scn_verdict_name(enum scn_verdict v);
