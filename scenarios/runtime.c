@@ -229,6 +229,13 @@ on_ready(struct node *n, void *arg)
 	struct rt_node *rn = arg;
 	struct rt *rt = rn->rt;
 
+	const char *st = strstr(node_ready_info(n), "startup_status ");
+
+	/* A broken startup script leaves a silently broken lab: say so. */
+	if (st != NULL && atoi(st + 15) != 0)
+		fprintf(stderr, "umlab: node %s: startup script %s exited with status %d "
+			"(its output: /var/log/startup.log in the node, and the console log)\n",
+			rn->ln->name, rn->ln->startup ? rn->ln->startup : "", atoi(st + 15));
 	rt->nready++;
 	rt->nbooting--;
 	progress(rt);

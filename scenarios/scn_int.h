@@ -55,6 +55,10 @@ extern const char scn_key;   /* registry key of the struct scn pointer */
 
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
+/* scn_lua_node.c */
+struct lab_node;
+void scn_lua_node_options(lua_State *L, int arg, struct lab_node *n);
+void scn_lua_node_open(lua_State *L);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);
