@@ -1057,14 +1057,44 @@ struct spawn {
 	size_t nenv;
 	const char *cwd;	/* NULL: / */
 	const char *pts;	/* pty slave path, or NULL for pipes */
+	const char **envp;	/* built by the parent: the child runs after vfork() */
 };
 
-static void __attribute__((noreturn))
-child(struct init *in, const struct spawn *sp, int infd, int outfd, int errfd)
+/* base + setup env + the exec's own, later keys replacing earlier ones;
+ * sets the caller's PATH, which execvpe() searches.  malloc'd. */
+static const char **
+build_env(struct init *in, const struct spawn *sp)
 {
 	const char **envp;
-	sigset_t none;
 	size_t i, j, n = 0, klen;
+
+	if ((envp = calloc(NBASE_ENV + in->nenv + sp->nenv + 1, sizeof(*envp))) == NULL)
+		return NULL;
+	for (i = 0; i < NBASE_ENV; i++)
+		envp[n++] = base_env[i];
+	for (i = 0; i < in->nenv + sp->nenv; i++) {
+		const char *kv = i < in->nenv ? in->env[i] : sp->env[i - in->nenv];
+
+		klen = strcspn(kv, "=") + 1;
+		for (j = 0; j < n && strncmp(envp[j], kv, klen) != 0; j++)
+			;
+		envp[j] = kv;
+		if (j == n)
+			n++;
+	}
+	envp[n] = NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			setenv("PATH", envp[i] + 5, 1);
+	return envp;
+}
+
+/* After vfork(): shares PID 1's memory, so system calls only, no malloc,
+ * no setenv. */
+static void __attribute__((noreturn))
+child(const struct spawn *sp, int infd, int outfd, int errfd)
+{
+	sigset_t none;
 
 	setsid();
 	if (sp->pts != NULL) {
@@ -1083,26 +1113,8 @@ child(struct init *in, const struct spawn *sp, int infd, int outfd, int errfd)
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if ((envp = calloc(NBASE_ENV + in->nenv + sp->nenv + 1, sizeof(*envp))) == NULL)
-		_exit(126);
-	for (i = 0; i < NBASE_ENV; i++)
-		envp[n++] = base_env[i];
-	for (i = 0; i < in->nenv + sp->nenv; i++) {
-		const char *kv = i < in->nenv ? in->env[i] : sp->env[i - in->nenv];
-
-		klen = strcspn(kv, "=") + 1;
-		for (j = 0; j < n && strncmp(envp[j], kv, klen) != 0; j++)
-			;
-		envp[j] = kv;
-		if (j == n)
-			n++;
-	}
-	envp[n] = NULL;
-	for (i = 0; i < n; i++)	/* execvpe() searches the caller's PATH */
-		if (strncmp(envp[i], "PATH=", 5) == 0)
-			setenv("PATH", envp[i] + 5, 1);
-	execvpe(sp->argv[0], sp->argv, (char *const *)envp);
+	signal(SIGPIPE, SIG_DFL);	/* per process: vfork does not share handlers */
+	execvpe(sp->argv[0], sp->argv, (char *const *)sp->envp);
 	dprintf(2, "%s: %s\n", sp->argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }
@@ -1129,7 +1141,8 @@ spawn(struct init *in, uint32_t id, const struct spawn *sp, int64_t timeout_ms,
 	struct stat st;
 	struct proc *p;
 	pid_t pid;
-	int i, master = -1;
+	volatile int master = -1;	/* read after vfork() */
+	int i;
 
 	if ((p = free_slot(in)) == NULL) {
 		send_error(in, id, "exec: %d processes already running", MAX_PROCS);
@@ -1161,12 +1174,21 @@ spawn(struct init *in, uint32_t id, const struct spawn *sp, int64_t timeout_ms,
 		send_error(in, id, "exec: pipe: %s", strerror(errno));
 		goto fail;
 	}
-	if ((pid = fork()) == -1) {
+	if ((s.envp = build_env(in, &s)) == NULL) {
+		send_error(in, id, "exec: out of memory");
+		goto fail;
+	}
+	/* vfork: under UML a fork copies PID 1's address space through the
+	 * host, several ms; a vfork child borrows it until it execs. */
+	pid = vfork();
+	if (pid == 0)
+		child(&s, inp[0], outp[1], errp[1]);
+	free(s.envp);
+	setenv("PATH", base_env[0] + 5, 1);
+	if (pid == -1) {
 		send_error(in, id, "exec: fork: %s", strerror(errno));
 		goto fail;
 	}
-	if (pid == 0)
-		child(in, &s, inp[0], outp[1], errp[1]);
 	if (master == -1) {
 		close(inp[0]);
 		close(outp[1]);
@@ -1233,7 +1255,7 @@ do_exec(struct init *in, const struct proto_msg *m)
 	char *argv[MAX_ARGS + 1];
 	const char *s, *end;
 	size_t argc = 0;
-	struct spawn sp = { argv, NULL, 0, NULL, NULL };
+	struct spawn sp = { argv, NULL, 0, NULL, NULL, NULL };
 
 	if (!exec_id_ok(in, m->id))
 		return;
@@ -1269,7 +1291,7 @@ do_execx(struct init *in, const struct proto_msg *m)
 	uint32_t flags, timeout, argc, envc, i;
 	unsigned rows, cols;
 	char *cwd;
-	struct spawn sp = { argv, env, 0, NULL, NULL };
+	struct spawn sp = { argv, env, 0, NULL, NULL, NULL };
 
 	if (!exec_id_ok(in, m->id))
 		return;
