@@ -391,6 +391,13 @@ l_exec(lua_State *L)
 			if (o.timeout_ms == 0)
 				o.timeout_ms = 1;
 		}
+		if (lua_getfield(L, 3, "pty") != LUA_TNIL) {
+			o.pty = lua_toboolean(L, -1);
+			lua_getfield(L, 3, "rows");
+			lua_getfield(L, 3, "cols");
+			o.rows = (unsigned)luaL_optinteger(L, -2, 24);
+			o.cols = (unsigned)luaL_optinteger(L, -1, 80);
+		}
 		/* Values stay on the stack (and so alive) until we yield. */
 	}
 	a = ready_agent(L, ln, "exec");

@@ -38,6 +38,11 @@ check("exec status of a failing command", r.status == 1 and r.stderr ~= "")
 local ok, err = pcall(function() return a:exec("true", { cwd = "/nonexistent" }) end)
 check("a bad cwd is an error naming it", not ok and tostring(err):find("/nonexistent") ~= nil, tostring(err))
 
+r = a:exec("tty; stty size; ps -o stat= -p $$", { pty = true, rows = 33, cols = 99 })
+check("exec on a pty with its size and job control",
+      r.stdout:find("/dev/pts/", 1, true) and r.stdout:find("33 99", 1, true)
+      and r.stdout:find("Ss%+"), r.stdout)
+
 -- put and get
 local bin = {}
 for i = 0, 200000 do bin[#bin + 1] = string.char((i * 7 + (i >> 8)) % 256) end
