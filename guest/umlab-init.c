@@ -1686,12 +1686,17 @@ read_channel(struct init *in)
 		fatal("%s: end of file from host", CHANNEL_PATH);
 	if (n == -1)
 		fatal("%s: read: %s", CHANNEL_PATH, strerror(errno));
-	/* Before handling: the host may stream on while we work. */
+	/* A big read is acknowledged before handling, so the host streams on
+	 * while we work; a small one (a request) after, so that the request
+	 * does not wait for the ACK's trip down the serial line. */
 	proto_put_u32(ack, (uint32_t)n);
-	send_msg(in, PROTO_ACK, 0, ack, sizeof(ack));
+	if (n >= PROTO_WINDOW / 2)
+		send_msg(in, PROTO_ACK, 0, ack, sizeof(ack));
 	proto_decoder_commit(&in->dec, n);
 	while ((r = proto_decoder_next(&in->dec, &m)) == 1)
 		handle(in, &m);
+	if (n < PROTO_WINDOW / 2)
+		send_msg(in, PROTO_ACK, 0, ack, sizeof(ack));
 	if (r == -1) {
 		send_error(in, 0, "protocol: %s", in->dec.errmsg);
 		fatal("%s: protocol: %s", CHANNEL_PATH, in->dec.errmsg);
