@@ -290,20 +290,31 @@ main(int argc, char **argv)
 			"lazy_itable_init=1,lazy_journal_init=1 /tmp/d.img", NULL };
 		char cmd[4400];
 
-		for (int i = 0; i < nexecs; i++) {
-			if (run_exec(&c, n, t) < 0) {
-				fprintf(stderr, "node-bench: exec: %s\n", c.out);
+		/* Ten rounds, each agent execs then the in-guest loops, so a
+		 * change of machine load hits both sides alike; the figure is
+		 * the median over all rounds. */
+		double fes[10], vfes[10];
+		int per = nexecs / 10 > 0 ? nexecs / 10 : 1, k = 0;
+
+		snprintf(count, sizeof(count), "%d", per);
+		for (int round = 0; round < 10; round++) {
+			for (int i = 0; i < per && k < nexecs; i++) {
+				if (run_exec(&c, n, t) < 0) {
+					fprintf(stderr, "node-bench: exec: %s\n", c.out);
+					return 1;
+				}
+				execs[k++] = c.r.duration_ns / 1e9;
+			}
+			if (run_exec(&c, n, fx) < 0) {
+				fprintf(stderr, "node-bench: forkexec: %s\n", c.out);
 				return 1;
 			}
-			execs[i] = c.r.duration_ns / 1e9;
+			if (sscanf(c.out, "%lf %lf", &fes[round], &vfes[round]) != 2)
+				return 1;
 		}
-		snprintf(count, sizeof(count), "%d", nexecs);
-		if (run_exec(&c, n, fx) < 0) {
-			fprintf(stderr, "node-bench: forkexec: %s\n", c.out);
-			return 1;
-		}
-		if (sscanf(c.out, "%lf %lf", &fe, &vfe) != 2)
-			return 1;
+		nexecs = k;
+		fe = median(fes, 10);
+		vfe = median(vfes, 10);
 		if (run_exec(&c, n, mk) < 0)
 			return 1;
 		t_guest = c.r.duration_ns / 1e9;
