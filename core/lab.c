@@ -26,8 +26,13 @@ lab_free(struct lab *lab)
 {
 	if (lab == NULL)
 		return;
-	for (size_t i = 0; i < lab->nnodes; i++)
+	for (size_t i = 0; i < lab->nnodes; i++) {
+		free(lab->nodes[i]->files_dir);
+		free(lab->nodes[i]->startup);
+		free(lab->nodes[i]->shutdown);
+		free(lab->nodes[i]->disk);
 		free(lab->nodes[i]);
+	}
 	for (size_t i = 0; i < lab->nswitches; i++)
 		free(lab->switches[i]);
 	for (size_t i = 0; i < lab->nlinks; i++)

@@ -34,6 +34,12 @@ struct lab_node {
 	struct lab_iface ifaces[LAB_MAX_IFACES];
 	int has_gateway;
 	struct in_addr gateway;
+	/* Node files (absolute host paths, malloc'd, NULL: none); see
+	 * scenarios/scn_lua_node.c and the guest's SETUP directives. */
+	char *files_dir;            /* copied onto the node's / */
+	char *startup, *shutdown;   /* run with /bin/sh in the guest */
+	char *disk;                 /* persist: ext4 image holding the upper layer */
+	int persist;
 	void *rt;                   /* runtime object (struct node_rt) */
 };
 

@@ -22,6 +22,8 @@ type_known(uint16_t type)
 	case PROTO_POWEROFF: case PROTO_HELLO: case PROTO_READY:
 	case PROTO_STDOUT: case PROTO_STDERR: case PROTO_EXIT:
 	case PROTO_ERROR: case PROTO_LOG: case PROTO_ACK:
+	case PROTO_EXECX: case PROTO_WINSZ: case PROTO_PUT: case PROTO_PUTDATA:
+	case PROTO_GET: case PROTO_FILE: case PROTO_GETDATA: case PROTO_DONE:
 		return 1;
 	}
 	return 0;
@@ -44,6 +46,14 @@ proto_type_name(uint16_t type)
 	case PROTO_ERROR:	return "ERROR";
 	case PROTO_LOG:		return "LOG";
 	case PROTO_ACK:		return "ACK";
+	case PROTO_EXECX:	return "EXECX";
+	case PROTO_WINSZ:	return "WINSZ";
+	case PROTO_PUT:		return "PUT";
+	case PROTO_PUTDATA:	return "PUTDATA";
+	case PROTO_GET:		return "GET";
+	case PROTO_FILE:	return "FILE";
+	case PROTO_GETDATA:	return "GETDATA";
+	case PROTO_DONE:	return "DONE";
 	}
 	return "unknown";
 }

@@ -32,6 +32,11 @@ enum proto_type {
 	PROTO_STDIN = 3,    /* id; bytes for the process's stdin; len 0 = EOF */
 	PROTO_KILL = 4,     /* id; u32 signal number */
 	PROTO_POWEROFF = 5, /* no payload */
+	PROTO_EXECX = 6,    /* id; exec with options: see struct layout in PROTOCOL.md */
+	PROTO_WINSZ = 7,    /* id; u16 rows, u16 cols: a pty exec's window size */
+	PROTO_PUT = 8,      /* id; u32 mode, path NUL: start writing a file */
+	PROTO_PUTDATA = 9,  /* id; bytes of the file; len 0 = end, answered by DONE or ERROR */
+	PROTO_GET = 10,     /* id; path NUL: answered by FILE, GETDATA..., DONE or ERROR */
 
 	/* guest -> host */
 	PROTO_HELLO = 64,   /* u32 protocol version, then a text banner */
@@ -42,6 +47,9 @@ enum proto_type {
 	PROTO_ERROR = 69,   /* id (0 for setup/global); text message */
 	PROTO_LOG = 70,     /* text for the node's log */
 	PROTO_ACK = 71,     /* u32: bytes of the host's stream the guest has read */
+	PROTO_FILE = 72,    /* id; u32 mode, u64 size: a GET's file is coming */
+	PROTO_GETDATA = 73, /* id; bytes of a GET's file */
+	PROTO_DONE = 74,    /* id; a PUT or GET finished */
 };
 
 /*
@@ -51,6 +59,19 @@ enum proto_type {
  * sends ACK for every read.  See PROTOCOL.md.
  */
 #define PROTO_WINDOW 2048
+
+/* EXECX payload: a fixed part, then cwd, argv and env as NUL-terminated
+ * strings back to back (cwd may be empty: "/"). */
+#define PROTO_EXECX_FIXED 20	/* u32 flags, u32 timeout_ms, u16 rows, u16 cols, u32 argc, u32 envc */
+#define PROTO_EXECX_PTY 1u	/* run on a pty: stdout carries the terminal, no stderr */
+#define PROTO_EXECX_FLAGS PROTO_EXECX_PTY
+
+/* EXIT payload: i32 wait status, then (optional) u32 flags. */
+#define PROTO_EXIT_TIMEOUT 1u	/* killed by the guest after timeout_ms */
+#define PROTO_EXIT_DETACHED 2u	/* output still held open by a leftover process */
+
+/* Paths in PUT and GET, without the NUL. */
+#define PROTO_PATH_MAX 4095
 
 struct proto_msg {
 	uint16_t type;
@@ -86,6 +107,14 @@ int proto_decoder_next(struct proto_decoder *d, struct proto_msg *m);
 static inline void proto_put_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
+}
+static inline void proto_put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = v; p[1] = v >> 8;
+}
+static inline uint16_t proto_get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
 }
 static inline uint32_t proto_get_u32(const uint8_t *p)
 {

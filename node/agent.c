@@ -26,6 +26,7 @@
 
 #define BANNER_MAX	256
 #define READS_PER_EVENT	16	/* then let other fds have a turn */
+#define PUT_CHUNK	(32 * 1024)	/* file bytes per PUTDATA */
 
 struct obuf {
 	char *p;	/* NUL-terminated when non-NULL */
@@ -38,6 +39,11 @@ struct req {
 	void *arg;
 	struct obuf out, err;
 	int truncated;
+	int timed_out, detached;
+	unsigned mode;
+	enum { REQ_EXEC, REQ_PUT, REQ_GET } kind;
+	agent_output_cb output;
+	void *output_arg;
 	int64_t t0;
 	struct req *next;
 };
@@ -139,6 +145,9 @@ req_finish(struct agent *a, struct req *r, int status, const char *error)
 	res.err = r->err.p ? r->err.p : "";
 	res.err_len = r->err.len;
 	res.truncated = r->truncated;
+	res.timed_out = r->timed_out;
+	res.detached = r->detached;
+	res.mode = r->mode;
 	res.duration_ns = loop_now() - r->t0;
 	if (r->cb != NULL)
 		r->cb(&res, r->arg);
@@ -346,20 +355,58 @@ dispatch(struct agent *a, const struct proto_msg *m)
 			    proto_type_name(m->type), m->id);
 			return -1;
 		}
+		if (r->kind != REQ_EXEC) {
+			channel_fail(a, "agent: %s for a file transfer (%u)",
+			    proto_type_name(m->type), m->id);
+			return -1;
+		}
+		if (r->output != NULL) {
+			r->output(m->type == PROTO_STDOUT ? 1 : 2, (const char *)m->payload,
+			    m->len, r->output_arg);
+			return 0;
+		}
 		dropped = !obuf_add(m->type == PROTO_STDOUT ? &r->out : &r->err,
 		    m->payload, m->len);
 		r->truncated |= dropped;
 		return 0;
 	case PROTO_EXIT:
-		if (m->len != 4) {
-			channel_fail(a, "agent: EXIT of %u bytes, need 4", m->len);
+		/* i32 status, then optional u32 flags (newer guests). */
+		if (m->len != 4 && m->len != 8) {
+			channel_fail(a, "agent: EXIT of %u bytes, need 4 or 8", m->len);
 			return -1;
 		}
-		if ((r = req_find(a, m->id)) == NULL) {
+		if ((r = req_find(a, m->id)) == NULL || r->kind != REQ_EXEC) {
 			channel_fail(a, "agent: EXIT for unknown request %u", m->id);
 			return -1;
 		}
+		if (m->len == 8) {
+			uint32_t fl = proto_get_u32(m->payload + 4);
+
+			r->timed_out = !!(fl & PROTO_EXIT_TIMEOUT);
+			r->detached = !!(fl & PROTO_EXIT_DETACHED);
+		}
 		req_finish(a, r, (int)proto_get_u32(m->payload), NULL);
+		return 0;
+	case PROTO_FILE:
+	case PROTO_GETDATA:
+	case PROTO_DONE:
+		if ((r = req_find(a, m->id)) == NULL || r->kind == REQ_EXEC ||
+		    (m->type != PROTO_DONE && r->kind != REQ_GET)) {
+			channel_fail(a, "agent: %s for unknown transfer %u",
+			    proto_type_name(m->type), m->id);
+			return -1;
+		}
+		if (m->type == PROTO_FILE) {
+			if (m->len != 12) {
+				channel_fail(a, "agent: FILE of %u bytes, need 12", m->len);
+				return -1;
+			}
+			r->mode = proto_get_u32(m->payload) & 07777;
+		} else if (m->type == PROTO_GETDATA) {
+			r->truncated |= !obuf_add(&r->out, m->payload, m->len);
+		} else {
+			req_finish(a, r, 0, r->truncated ? "file larger than 16 MiB" : NULL);
+		}
 		return 0;
 	case PROTO_ERROR:
 		if ((text = malloc(m->len + 32)) == NULL)
@@ -518,52 +565,238 @@ agent_setup(struct agent *a, const char *text)
 	return 0;
 }
 
+static struct req *
+req_new(struct agent *a, int kind, agent_exec_cb cb, void *arg)
+{
+	struct req *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->id = new_id(a);
+	r->kind = kind;
+	r->cb = cb;
+	r->arg = arg;
+	r->t0 = loop_now();
+	return r;
+}
+
+static void
+req_link(struct agent *a, struct req *r)
+{
+	r->next = a->reqs;
+	a->reqs = r;
+	a->npending++;
+}
+
+/* Appends NUL-terminated strings to a growing buffer; -1 past the limit. */
+static int
+put_str(uint8_t *p, size_t *len, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (*len + n > PROTO_MAX_PAYLOAD) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (p != NULL)
+		memcpy(p + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+/* EXEC (argv only) when there are no options, else EXECX; two passes:
+ * measure, then fill. */
+static uint8_t *
+encode_exec(const char *const argv[], const struct agent_exec_opts *o, size_t *lenp)
+{
+	uint8_t *p = NULL;
+	size_t len;
+	uint32_t argc = 0, envc = 0;
+	int pass, i;
+
+	for (pass = 0; pass < 2; pass++) {
+		len = o ? PROTO_EXECX_FIXED : 0;
+		if (o != NULL && put_str(p, &len, o->cwd ? o->cwd : "") == -1)
+			goto fail;
+		for (i = 0; argv[i] != NULL; i++)
+			if (put_str(p, &len, argv[i]) == -1)
+				goto fail;
+		argc = (uint32_t)i;
+		for (i = 0; o != NULL && o->env != NULL && o->env[i] != NULL; i++) {
+			if (strchr(o->env[i], '=') == NULL || o->env[i][0] == '=') {
+				errno = EINVAL;
+				goto fail;
+			}
+			if (put_str(p, &len, o->env[i]) == -1)
+				goto fail;
+		}
+		envc = (uint32_t)i;
+		if (pass == 0 && (p = malloc(len)) == NULL)
+			return NULL;
+	}
+	if (o != NULL) {
+		proto_put_u32(p, o->pty ? PROTO_EXECX_PTY : 0);
+		proto_put_u32(p + 4, o->timeout_ms);
+		proto_put_u16(p + 8, (uint16_t)(o->rows > 0xffff ? 0xffff : o->rows));
+		proto_put_u16(p + 10, (uint16_t)(o->cols > 0xffff ? 0xffff : o->cols));
+		proto_put_u32(p + 12, argc);
+		proto_put_u32(p + 16, envc);
+	}
+	*lenp = len;
+	return p;
+fail:
+	free(p);
+	return NULL;
+}
+
+/* Bytes in chunks of at most PUT_CHUNK; the window takes care of pacing. */
+static int
+send_chunks(struct agent *a, uint16_t type, uint32_t id, const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		n = len < PUT_CHUNK ? len : PUT_CHUNK;
+		if (send_msg(a, type, id, p, n) == -1)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int
-agent_exec(struct agent *a, const char *const argv[], agent_exec_cb cb, void *arg)
+agent_exec_ex(struct agent *a, const char *const argv[], const struct agent_exec_opts *o,
+	      agent_exec_cb cb, void *arg)
 {
 	struct req *r;
 	uint8_t *p;
-	size_t len = 0, n;
-	uint32_t id;
-	int i;
+	size_t len;
+	int plain = o == NULL || (o->env == NULL && o->cwd == NULL && !o->timeout_ms && !o->pty);
 
 	if (a->down || argv == NULL || argv[0] == NULL)
 		return -1;
-	for (i = 0; argv[i] != NULL; i++) {
-		len += strlen(argv[i]) + 1;
-		if (len > PROTO_MAX_PAYLOAD) {
-			errno = E2BIG;
-			return -1;
-		}
-	}
-	if ((p = malloc(len)) == NULL)
+	if ((p = encode_exec(argv, plain ? NULL : o, &len)) == NULL)
 		return -1;
-	for (len = 0, i = 0; argv[i] != NULL; i++) {
-		n = strlen(argv[i]) + 1;
-		memcpy(p + len, argv[i], n);
-		len += n;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = req_new(a, REQ_EXEC, cb, arg)) == NULL) {
 		free(p);
 		return -1;
 	}
-	id = new_id(a);
-	/* No stdin API yet: EOF at once, so readers of stdin do not hang. */
-	if (send_msg(a, PROTO_EXEC, id, p, len) == -1 ||
-	    send_msg(a, PROTO_STDIN, id, NULL, 0) == -1) {
+	if (o != NULL) {
+		r->output = o->output;
+		r->output_arg = o->output_arg;
+	}
+	if (send_msg(a, plain ? PROTO_EXEC : PROTO_EXECX, r->id, p, len) == -1 ||
+	    (o != NULL && send_chunks(a, PROTO_STDIN, r->id, o->stdin_data, o->stdin_len) == -1) ||
+	    ((o == NULL || !o->stdin_open) && send_msg(a, PROTO_STDIN, r->id, NULL, 0) == -1)) {
 		free(p);
 		free(r);
 		return -1;
 	}
 	free(p);
-	r->id = id;
-	r->cb = cb;
-	r->arg = arg;
-	r->t0 = loop_now();
-	r->next = a->reqs;
-	a->reqs = r;
-	a->npending++;
-	return (int)id;
+	req_link(a, r);
+	return (int)r->id;
+}
+
+int
+agent_exec(struct agent *a, const char *const argv[], agent_exec_cb cb, void *arg)
+{
+	return agent_exec_ex(a, argv, NULL, cb, arg);
+}
+
+static struct req *
+exec_req(struct agent *a, int id)
+{
+	struct req *r;
+
+	if (a->down || id <= 0 || (r = req_find(a, (uint32_t)id)) == NULL || r->kind != REQ_EXEC)
+		return NULL;
+	return r;
+}
+
+int
+agent_stdin(struct agent *a, int id, const void *p, size_t len)
+{
+	if (exec_req(a, id) == NULL)
+		return -1;
+	if (len == 0)
+		return send_msg(a, PROTO_STDIN, (uint32_t)id, NULL, 0);
+	return send_chunks(a, PROTO_STDIN, (uint32_t)id, p, len);
+}
+
+int
+agent_winsize(struct agent *a, int id, unsigned rows, unsigned cols)
+{
+	uint8_t p[4];
+
+	if (exec_req(a, id) == NULL)
+		return -1;
+	proto_put_u16(p, (uint16_t)(rows > 0xffff ? 0xffff : rows));
+	proto_put_u16(p + 2, (uint16_t)(cols > 0xffff ? 0xffff : cols));
+	return send_msg(a, PROTO_WINSZ, (uint32_t)id, p, sizeof(p));
+}
+
+int
+agent_kill(struct agent *a, int id, int sig)
+{
+	uint8_t p[4];
+
+	if (exec_req(a, id) == NULL || sig <= 0 || sig > 64)
+		return -1;
+	proto_put_u32(p, (uint32_t)sig);
+	return send_msg(a, PROTO_KILL, (uint32_t)id, p, sizeof(p));
+}
+
+static int
+path_ok(const char *path)
+{
+	if (path == NULL || path[0] == '\0' || strlen(path) > PROTO_PATH_MAX) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+agent_put(struct agent *a, const char *path, unsigned mode, const void *data, size_t len,
+	  agent_exec_cb cb, void *arg)
+{
+	uint8_t hdr[4 + PROTO_PATH_MAX + 1];
+	size_t plen;
+	struct req *r;
+
+	if (a->down || !path_ok(path))
+		return -1;
+	plen = strlen(path) + 1;
+	proto_put_u32(hdr, mode & 07777);
+	memcpy(hdr + 4, path, plen);
+	if ((r = req_new(a, REQ_PUT, cb, arg)) == NULL)
+		return -1;
+	if (send_msg(a, PROTO_PUT, r->id, hdr, 4 + plen) == -1 ||
+	    send_chunks(a, PROTO_PUTDATA, r->id, data, len) == -1 ||
+	    send_msg(a, PROTO_PUTDATA, r->id, NULL, 0) == -1) {
+		free(r);
+		return -1;
+	}
+	req_link(a, r);
+	return (int)r->id;
+}
+
+int
+agent_get(struct agent *a, const char *path, agent_exec_cb cb, void *arg)
+{
+	struct req *r;
+
+	if (a->down || !path_ok(path))
+		return -1;
+	if ((r = req_new(a, REQ_GET, cb, arg)) == NULL)
+		return -1;
+	if (send_msg(a, PROTO_GET, r->id, path, strlen(path) + 1) == -1) {
+		free(r);
+		return -1;
+	}
+	req_link(a, r);
+	return (int)r->id;
 }
 
 int

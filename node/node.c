@@ -45,6 +45,7 @@ struct node {
 	char *console_log;
 	char *mconsole;           /* socket path */
 	char *setup;
+	char *ready_info;
 	struct reaper *reaper;
 	const struct node_events *ev;
 	void *arg;
@@ -114,6 +115,8 @@ node_build_argv(const struct node_config *c)
 	argv[i++] = xstrdup("ssl=null");
 	argv[i++] = xstrdup("con0=fd:0,fd:1");
 	argv[i++] = xstrdup("ssl1=fd:3,fd:4");
+	if (c->disk != NULL)
+		argv[i++] = xasprintf("ubd0=%s", c->disk);
 	for (int k = 0; k < c->nnics && k < NODE_MAX_NICS; k++) {
 		const uint8_t *m = c->nics[k].mac;
 
@@ -240,6 +243,8 @@ agent_ready(void *arg, const char *info)
 		return;
 	n->state = NODE_READY;
 	n->t_ready = loop_now();
+	free(n->ready_info);
+	n->ready_info = xstrdup(info);
 	if (n->timer) {
 		loop_timer_cancel(n->loop, n->timer);
 		n->timer = NULL;
@@ -449,6 +454,7 @@ node_free(struct node *n)
 	free(n->mconsole);
 	free(n->setup);
 	free(n->reason);
+	free(n->ready_info);
 	free(n);
 }
 
@@ -470,6 +476,18 @@ node_mconsole(struct node *n, const char *cmd, char *reply, size_t replylen)
 		return -1;
 	}
 	return mconsole_command(n->mconsole, cmd, reply, replylen, reply ? 1000 : 0);
+}
+
+struct agent *
+node_agent(struct node *n)
+{
+	return n->state == NODE_READY ? n->agent : NULL;
+}
+
+const char *
+node_ready_info(const struct node *n)
+{
+	return n->ready_info ? n->ready_info : "";
 }
 
 enum node_state

@@ -31,6 +31,7 @@ struct node_config {
 		uint8_t mac[6];
 	} nics[NODE_MAX_NICS];
 	const char *setup;       /* agent SETUP text (guest/PROTOCOL.md) */
+	const char *disk;        /* NULL or an image for ubd0 (/dev/ubda in the guest) */
 	int64_t boot_timeout_ns; /* 0: 60 s */
 	struct reaper *reaper;   /* told about the guest's process group */
 };
@@ -58,6 +59,10 @@ int node_exec(struct node *n, const char *const argv[], agent_exec_cb cb, void *
 /* Send a command to the guest's management console ("sysrq c", "halt");
  * reply may be NULL (do not wait).  0 on success. */
 int node_mconsole(struct node *n, const char *cmd, char *reply, size_t replylen);
+/* The node's agent while it is ready (for agent_exec_ex, put, get), else NULL. */
+struct agent *node_agent(struct node *n);
+/* The READY message's text ("boot_ms N\n...startup_status N\n"), or "". */
+const char *node_ready_info(const struct node *n);
 
 enum node_state node_state(const struct node *n);
 const char *node_state_name(enum node_state s);

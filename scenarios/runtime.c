@@ -171,9 +171,15 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 static char *
 node_setup_text(const struct lab_node *ln)
 {
-	size_t cap = 4096, len = 0;
+	size_t cap = 4096 + 3 * 4200, len = 0;
 	char *s = xcalloc(1, cap), a[64];
 
+	/* First: later directives and every exec see the private root. */
+	if (ln->disk != NULL)
+		len += (size_t)snprintf(s + len, cap - len, "root overlay disk /dev/ubda %s\n",
+					strpbrk(ln->disk, " \t\n") ? "" : ln->disk);
+	else
+		len += (size_t)snprintf(s + len, cap - len, "root overlay tmpfs\n");
 	len += (size_t)snprintf(s + len, cap - len, "hostname %s\n", ln->name);
 	for (int i = 0; i < ln->nifaces; i++) {
 		lab_iface_cidr(&ln->ifaces[i], a, sizeof(a));
@@ -182,8 +188,14 @@ node_setup_text(const struct lab_node *ln)
 	}
 	if (ln->has_gateway) {
 		inet_ntop(AF_INET, &ln->gateway, a, sizeof(a));
-		snprintf(s + len, cap - len, "route default %s\n", a);
+		len += (size_t)snprintf(s + len, cap - len, "route default %s\n", a);
 	}
+	if (ln->files_dir != NULL)
+		len += (size_t)snprintf(s + len, cap - len, "copy %.4096s\n", ln->files_dir);
+	if (ln->shutdown != NULL)
+		len += (size_t)snprintf(s + len, cap - len, "shutdown %.4096s\n", ln->shutdown);
+	if (ln->startup != NULL)
+		snprintf(s + len, cap - len, "startup %.4096s\n", ln->startup);
 	return s;
 }
 
@@ -217,6 +229,13 @@ on_ready(struct node *n, void *arg)
 	struct rt_node *rn = arg;
 	struct rt *rt = rn->rt;
 
+	const char *st = strstr(node_ready_info(n), "startup_status ");
+
+	/* A broken startup script leaves a silently broken lab: say so. */
+	if (st != NULL && atoi(st + 15) != 0)
+		fprintf(stderr, "umlab: node %s: startup script %s exited with status %d "
+			"(its output: /var/log/startup.log in the node, and the console log)\n",
+			rn->ln->name, rn->ln->startup ? rn->ln->startup : "", atoi(st + 15));
 	rt->nready++;
 	rt->nbooting--;
 	progress(rt);
@@ -281,6 +300,7 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	c.console_log = console;
 	c.mem_mb = ln->mem_mb;
 	c.setup = setup;
+	c.disk = ln->disk;
 	c.reaper = rt->reaper;
 	c.nnics = ln->nifaces;
 	for (int i = 0; i < ln->nifaces; i++) {

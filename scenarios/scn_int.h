@@ -93,6 +93,11 @@ void scn_lua_open(struct scn *s);
 struct lab_node;
 /* Push the Lua object of a node. */
 void scn_push_node(lua_State *L, const struct lab_node *ln);
+
+/* scn_lua_node.c */
+struct lab_node;
+void scn_lua_node_options(lua_State *L, int arg, struct lab_node *n);
+void scn_lua_node_open(lua_State *L);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);

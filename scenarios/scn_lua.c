@@ -105,6 +105,7 @@ l_node(lua_State *L)
 			n->has_gateway = 1;
 		}
 	}
+	scn_lua_node_options(L, 2, n);
 	push_ud(L, s->lab->nnodes - 1, NODE_MT);
 	return 1;
 }
@@ -642,6 +643,7 @@ scn_lua_open(struct scn *s)
 	luaL_newlib(L, node_methods);
 	lua_setfield(L, -2, "__methods");
 	lua_pop(L, 1);
+	scn_lua_node_open(L);
 
 	luaL_newmetatable(L, SWITCH_MT);
 	lua_pushcfunction(L, switch_tostring);

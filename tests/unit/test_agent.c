@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -501,6 +502,264 @@ test_poweroff(void **state)
 	assert_int_equal(m.len, 0);
 }
 
+/* --- exec options, files --- */
+
+struct result2 {
+	int done, status, has_error, timed_out, detached;
+	unsigned mode;
+	char error[256];
+	char out[70000];
+	size_t out_len;
+};
+
+static void
+on_result2(const struct agent_exec_result *r, void *arg)
+{
+	struct result2 *res = arg;
+
+	res->done++;
+	res->status = r->status;
+	res->has_error = r->error != NULL;
+	if (r->error != NULL)
+		snprintf(res->error, sizeof(res->error), "%s", r->error);
+	res->timed_out = r->timed_out;
+	res->detached = r->detached;
+	res->mode = r->mode;
+	assert_true(r->out_len < sizeof(res->out));
+	memcpy(res->out, r->out, r->out_len);
+	res->out_len = r->out_len;
+}
+
+static void
+test_exec_ex_encoding(void **state)
+{
+	struct fx *f = *state;
+	static struct result2 res;
+	const char *argv[] = { "sh", "-c", "cat", NULL };
+	const char *env[] = { "A=1", "B=two", NULL };
+	struct agent_exec_opts o = { 0 };
+	struct proto_msg m;
+	const char *p;
+	int id;
+
+	memset(&res, 0, sizeof(res));
+	o.env = env;
+	o.cwd = "/etc";
+	o.stdin_data = "in";
+	o.stdin_len = 2;
+	o.timeout_ms = 1500;
+	id = agent_exec_ex(f->agent, argv, &o, on_result2, &res);
+	assert_true(id > 0);
+	guest_recv(f, &m, PROTO_EXECX);
+	assert_int_equal(m.id, (uint32_t)id);
+	assert_int_equal(proto_get_u32(m.payload), 0);		/* flags */
+	assert_int_equal(proto_get_u32(m.payload + 4), 1500);	/* timeout */
+	assert_int_equal(proto_get_u32(m.payload + 12), 3);	/* argc */
+	assert_int_equal(proto_get_u32(m.payload + 16), 2);	/* envc */
+	p = (const char *)m.payload + PROTO_EXECX_FIXED;
+	assert_int_equal(m.len, PROTO_EXECX_FIXED + sizeof("/etc") + sizeof("sh") + sizeof("-c") +
+			 sizeof("cat") + sizeof("A=1") + sizeof("B=two"));
+	assert_memory_equal(p, "/etc\0sh\0-c\0cat\0A=1\0B=two\0", m.len - PROTO_EXECX_FIXED);
+	guest_recv(f, &m, PROTO_STDIN);
+	assert_int_equal(m.len, 2);
+	assert_memory_equal(m.payload, "in", 2);
+	guest_recv(f, &m, PROTO_STDIN);
+	assert_int_equal(m.len, 0);
+
+	/* EXIT with flags: killed by its timeout. */
+	{
+		uint8_t st[8];
+
+		proto_put_u32(st, SIGKILL);
+		proto_put_u32(st + 4, PROTO_EXIT_TIMEOUT | PROTO_EXIT_DETACHED);
+		guest_send(f, PROTO_EXIT, id, st, 8);
+	}
+	run_until(f, &res.done);
+	assert_false(res.has_error);
+	assert_true(res.timed_out);
+	assert_true(res.detached);
+	assert_true(WIFSIGNALED(res.status));
+}
+
+static void
+test_exec_ex_plain_uses_exec(void **state)
+{
+	struct fx *f = *state;
+	struct result res = { 0 };
+	const char *argv[] = { "true", NULL };
+	struct agent_exec_opts o = { 0 };
+	uint32_t id;
+
+	assert_true(agent_exec_ex(f->agent, argv, &o, on_result, &res) > 0);
+	id = guest_recv_exec(f, "true");
+	guest_exit(f, id, 0);
+	run_until(f, &res.done);
+	assert_false(res.has_error);
+}
+
+static void
+test_exec_ex_bad_env(void **state)
+{
+	struct fx *f = *state;
+	const char *argv[] = { "true", NULL };
+	const char *env[] = { "NOEQUALS", NULL };
+	struct agent_exec_opts o = { .env = env };
+
+	errno = 0;
+	assert_int_equal(agent_exec_ex(f->agent, argv, &o, NULL, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(agent_pending(f->agent), 0);
+}
+
+static void
+test_stdin_open_and_winsize(void **state)
+{
+	struct fx *f = *state;
+	static struct result2 res;
+	const char *argv[] = { "bash", NULL };
+	struct agent_exec_opts o = { .stdin_open = 1, .pty = 1, .rows = 40, .cols = 100 };
+	struct proto_msg m;
+	int id;
+
+	memset(&res, 0, sizeof(res));
+	id = agent_exec_ex(f->agent, argv, &o, on_result2, &res);
+	assert_true(id > 0);
+	guest_recv(f, &m, PROTO_EXECX);
+	assert_int_equal(proto_get_u32(m.payload), PROTO_EXECX_PTY);
+	assert_int_equal(proto_get_u16(m.payload + 8), 40);
+	assert_int_equal(proto_get_u16(m.payload + 10), 100);
+	assert_int_equal(agent_winsize(f->agent, id, 50, 132), 0);
+	guest_recv(f, &m, PROTO_WINSZ);	/* no STDIN EOF came first */
+	assert_int_equal(m.id, (uint32_t)id);
+	assert_int_equal(proto_get_u16(m.payload), 50);
+	assert_int_equal(proto_get_u16(m.payload + 2), 132);
+	assert_int_equal(agent_stdin(f->agent, id, "ls\n", 3), 0);
+	guest_recv(f, &m, PROTO_STDIN);
+	assert_int_equal(m.len, 3);
+	assert_int_equal(agent_kill(f->agent, id, SIGHUP), 0);
+	guest_recv(f, &m, PROTO_KILL);
+	assert_int_equal(proto_get_u32(m.payload), SIGHUP);
+	assert_int_equal(agent_stdin(f->agent, id + 100, "x", 1), -1);	/* unknown id */
+	guest_exit(f, id, 0);
+	run_until(f, &res.done);
+}
+
+/* A PUT larger than the window flows in pieces, every byte in order. */
+static void
+test_put(void **state)
+{
+	struct fx *f = *state;
+	static struct result2 res;
+	static uint8_t data[100000], got[100000];
+	struct proto_msg m;
+	size_t have = 0, i;
+	int id;
+
+	memset(&res, 0, sizeof(res));
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 9));
+	id = agent_put(f->agent, "/etc/x", 0640, data, sizeof(data), on_result2, &res);
+	assert_true(id > 0);
+	guest_recv(f, &m, PROTO_PUT);
+	assert_int_equal(m.id, (uint32_t)id);
+	assert_int_equal(proto_get_u32(m.payload), 0640);
+	assert_string_equal((const char *)m.payload + 4, "/etc/x");
+	for (;;) {
+		guest_recv(f, &m, PROTO_PUTDATA);
+		assert_int_equal(m.id, (uint32_t)id);
+		if (m.len == 0)
+			break;
+		assert_true(have + m.len <= sizeof(got));
+		memcpy(got + have, m.payload, m.len);
+		have += m.len;
+	}
+	assert_int_equal(have, sizeof(data));
+	assert_memory_equal(got, data, sizeof(data));
+	guest_send(f, PROTO_DONE, id, NULL, 0);
+	run_until(f, &res.done);
+	assert_false(res.has_error);
+	assert_int_equal(res.status, 0);
+}
+
+static void
+test_put_error_named(void **state)
+{
+	struct fx *f = *state;
+	static struct result2 res;
+	const char *msg = "put /ro/x: Read-only file system";
+	int id;
+
+	memset(&res, 0, sizeof(res));
+	id = agent_put(f->agent, "/ro/x", 0644, "x", 1, on_result2, &res);
+	guest_send(f, PROTO_ERROR, id, msg, strlen(msg));
+	run_until(f, &res.done);
+	assert_true(res.has_error);
+	assert_string_equal(res.error, msg);
+	assert_int_equal(agent_put(f->agent, "", 0644, "x", 1, on_result2, &res), -1);
+}
+
+static void
+test_get(void **state)
+{
+	struct fx *f = *state;
+	static struct result2 res;
+	struct proto_msg m;
+	uint8_t hdr[12];
+	int id;
+
+	memset(&res, 0, sizeof(res));
+	id = agent_get(f->agent, "/etc/hostname", on_result2, &res);
+	assert_true(id > 0);
+	guest_recv(f, &m, PROTO_GET);
+	assert_string_equal((const char *)m.payload, "/etc/hostname");
+	assert_int_equal(m.payload[m.len - 1], '\0');
+	proto_put_u32(hdr, 0600);
+	proto_put_u32(hdr + 4, 5);
+	proto_put_u32(hdr + 8, 0);
+	guest_send(f, PROTO_FILE, id, hdr, sizeof(hdr));
+	guest_send(f, PROTO_GETDATA, id, "r1", 2);
+	guest_send(f, PROTO_GETDATA, id, "\0z\n", 3);
+	guest_send(f, PROTO_DONE, id, NULL, 0);
+	run_until(f, &res.done);
+	assert_false(res.has_error);
+	assert_int_equal(res.mode, 0600);
+	assert_int_equal(res.out_len, 5);
+	assert_memory_equal(res.out, "r1\0z\n", 5);
+}
+
+/* Transfer messages for an id that is not a transfer break the channel. */
+static void
+test_done_for_exec_is_error(void **state)
+{
+	struct fx *f = *state;
+	struct result res = { 0 };
+	const char *argv[] = { "true", NULL };
+	uint32_t id;
+
+	assert_true(agent_exec(f->agent, argv, on_result, &res) > 0);
+	id = guest_recv_exec(f, "true");
+	guest_send(f, PROTO_DONE, id, NULL, 0);
+	run_until(f, &res.done);
+	assert_true(res.has_error);
+	assert_non_null(strstr(res.error, "DONE for unknown transfer"));
+	assert_int_equal(f->errors, 1);
+}
+
+static void
+test_bad_file_header(void **state)
+{
+	struct fx *f = *state;
+	static struct result2 res;
+	int id;
+
+	memset(&res, 0, sizeof(res));
+	id = agent_get(f->agent, "/x", on_result2, &res);
+	guest_send(f, PROTO_FILE, id, "abc", 3);
+	run_until(f, &res.done);
+	assert_true(res.has_error);
+	assert_non_null(strstr(res.error, "FILE of 3 bytes"));
+}
+
 int
 main(void)
 {
@@ -508,6 +767,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hello_setup_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setup_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_ex_encoding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_ex_plain_uses_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_ex_bad_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_open_and_winsize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_error_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_for_exec_is_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_file_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_execs_interleaved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_error_from_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_fails_pending, setup, teardown),
