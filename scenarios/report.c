@@ -14,6 +14,7 @@
 #include "core/lab.h"
 #include "core/util.h"
 #include "netsim/netsim.h"
+#include "node/confine.h"
 #include "node/node.h"
 #include "scenarios/runtime.h"
 #include "scenarios/scn_int.h"
@@ -181,6 +182,7 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
 	json_object_set_new(r, "duration_s", json_real(s->duration_s));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
+	json_object_set_new(r, "confinement", json_string(confine_kind()));
 	json_object_set_new(r, "nodes", nodes_json(s));
 	json_object_set_new(r, "links", links_json(s));
 	json_object_set_new(r, "checks", checks_json(s));

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "core/reaper.h"
 #include "core/util.h"
 #include "netsim/netsim.h"
+#include "node/confine.h"
 #include "node/node.h"
 #include "scenarios/runtime.h"
 
@@ -35,6 +37,11 @@ struct rt_node {
 	struct node *node;
 	int started;            /* node_start() called */
 	int done;               /* exited */
+	int first_boot;         /* counted in nbooting */
+	int life_pending;       /* a life operation waits for its end */
+	enum rt_life life;
+	rt_life_cb life_cb;
+	void *life_arg;
 };
 
 struct rt {
@@ -53,6 +60,10 @@ struct rt {
 	int starting;           /* between rt_start() and `started` */
 	int stopping;
 	int64_t t_start;
+	int set_ids;            /* we are root: guests run as uid:gid */
+	uid_t uid;
+	gid_t gid;
+	int confine;            /* Landlock available */
 };
 
 static const char *
@@ -113,7 +124,7 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 		*env_problem = 1;
 		return NULL;
 	}
-	if (mkdir_p(parent, 0700) < 0) {
+	if (mkdir_p(parent, geteuid() == 0 ? 0711 : 0700) < 0) {
 		snprintf(err, errlen, "runtime folder %s: %s", parent, strerror(errno));
 		*env_problem = 1;
 		return NULL;
@@ -136,6 +147,25 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 	rt->dir = tmpl;
 	rt->kernel = xstrdup(kernel);
 	chmod(rt->dir, 0755);
+	if (geteuid() == 0) {
+		/* Guests never run as root (DESIGN.md, Security): the `umlab`
+		 * system user if there is one, else nobody.  They must be able
+		 * to walk down to their node folder. */
+		struct passwd *pw = getpwnam("umlab");
+
+		rt->set_ids = 1;
+		rt->uid = pw ? pw->pw_uid : 65534;
+		rt->gid = pw ? pw->pw_gid : 65534;
+		chmod(parent, 0711);
+	}
+	rt->confine = confine_abi() > 0;
+	if (!rt->confine) {
+		static int warned;
+
+		if (!warned++)
+			fprintf(stderr, "umlab: warning: this kernel has no Landlock: guests run "
+				"unconfined (a guest's root can reach every file its uid can)\n");
+	}
 	p = xasprintf("%s/pid", rt->dir);
 	{
 		char *pid = xasprintf("%d\n", (int)getpid());
@@ -212,18 +242,35 @@ progress(struct rt *rt)
 }
 
 static void
+life_done(struct rt_node *rn, int ok, const char *msg)
+{
+	rt_life_cb cb = rn->life_cb;
+
+	rn->life_pending = 0;
+	rn->life_cb = NULL;
+	if (cb)
+		cb(rn->rt, rn->ln, ok, msg, rn->life_arg);
+}
+
+static void
 on_ready(struct node *n, void *arg)
 {
 	struct rt_node *rn = arg;
 	struct rt *rt = rn->rt;
 
 	rt->nready++;
-	rt->nbooting--;
-	progress(rt);
-	if (rt->starting && rt->nready == rt->lab->nnodes)
-		started(rt, 1, NULL);
-	else
-		start_more(rt);
+	if (rn->first_boot) {
+		rn->first_boot = 0;
+		rt->nbooting--;
+		progress(rt);
+		if (rt->starting && rt->nready == rt->lab->nnodes)
+			started(rt, 1, NULL);
+		else
+			start_more(rt);
+		return;
+	}
+	if (rn->life_pending)
+		life_done(rn, 1, NULL);
 }
 
 static int
@@ -240,13 +287,35 @@ on_exited(struct node *n, void *arg)
 {
 	struct rt_node *rn = arg;
 	struct rt *rt = rn->rt;
-	int was_booting = rt->starting && node_boot_seconds(n) < 0;
+	int was_booting = rt->starting && rn->first_boot;
 
 	rn->done = 1;
-	if (was_booting) {
+	if (node_boot_seconds(n) >= 0 && rt->nready > 0)
+		rt->nready--;
+	if (rn->life_pending && !rt->stopping) {
+		enum rt_life op = rn->life;
+		char err[512];
+
+		if (op == RT_LIFE_RESTART || op == RT_LIFE_REBOOT) {
+			if (node_state(n) == NODE_STOPPED && node_respawn(n, err, sizeof(err)) == 0) {
+				rn->done = 0;
+				rn->life = RT_LIFE_START;
+				return;
+			}
+			life_done(rn, 0, node_state(n) == NODE_STOPPED ? err : node_reason(n));
+		} else if (op == RT_LIFE_START) {
+			char *msg = xasprintf("did not boot: %s", node_reason(n));
+
+			life_done(rn, 0, msg);
+			free(msg);
+		} else {
+			life_done(rn, 1, NULL);
+		}
+	} else if (was_booting) {
 		char *msg = xasprintf("node %s: did not boot: %s", rn->ln->name, node_reason(n));
 
 		rt->nbooting--;
+		rn->first_boot = 0;
 		started(rt, 0, msg);
 		free(msg);
 		rt_stop(rt);
@@ -254,10 +323,73 @@ on_exited(struct node *n, void *arg)
 		if (rt->ev->node_down)
 			rt->ev->node_down(rt, rn->ln, node_reason(n), rt->arg);
 	}
-	if (rt->stopping && all_done(rt) && rt->ev->stopped) {
+	if (rn->life_pending && rt->stopping)
+		life_done(rn, 0, "the lab is stopping");
+	if (rt->stopping && all_done(rt) && rt->ev->stopped && rt->stopping == 1) {
 		rt->stopping = 2;   /* report once */
 		rt->ev->stopped(rt, rt->arg);
 	}
+}
+
+int
+rt_node_life(struct rt *rt, struct lab_node *ln, enum rt_life op, rt_life_cb cb, void *arg,
+	     char *err, size_t errlen)
+{
+	struct rt_node *rn = ln->rt;
+	struct node *n = rn ? rn->node : NULL;
+	int running;
+
+	if (n == NULL || rt->starting || rt->stopping) {
+		snprintf(err, errlen, "node %s: the lab is not running", ln->name);
+		return -1;
+	}
+	if (rn->life_pending) {
+		snprintf(err, errlen, "node %s: busy with an earlier stop/start", ln->name);
+		return -1;
+	}
+	running = !rn->done;
+	if (op == RT_LIFE_START && running) {
+		snprintf(err, errlen, "node %s: already %s", ln->name,
+			 node_state_name(node_state(n)));
+		return -1;
+	}
+	if (op != RT_LIFE_START && !running) {
+		snprintf(err, errlen, "node %s: not running (%s)", ln->name,
+			 node_state_name(node_state(n)));
+		return -1;
+	}
+	rn->life = op;
+	rn->life_cb = cb;
+	rn->life_arg = arg;
+	rn->life_pending = 1;
+	switch (op) {
+	case RT_LIFE_START:
+		if (node_respawn(n, err, errlen) < 0) {
+			rn->life_pending = 0;
+			return -1;
+		}
+		rn->done = 0;
+		break;
+	case RT_LIFE_STOP:
+	case RT_LIFE_RESTART:
+		node_stop(n);
+		break;
+	case RT_LIFE_HALT:
+	case RT_LIFE_REBOOT:
+		node_halt(n);
+		break;
+	case RT_LIFE_KILL:
+		node_stop(n);   /* marks the stop as requested ... */
+		node_kill(n, "killed");   /* ... and ends it now */
+		break;
+	}
+	return 0;
+}
+
+const char *
+rt_confinement(const struct rt *rt)
+{
+	return rt->confine ? "landlock" : "none";
 }
 
 static const struct node_events node_events = {
@@ -273,6 +405,7 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	char *dir = xasprintf("%s/n/%s", rt->dir, ln->name);
 	char *console = xasprintf("%s/console/%s.log", rt->o.outdir, ln->name);
 	char *setup = node_setup_text(ln);
+	char *netdir = xasprintf("%s/net", rt->dir);
 
 	c.name = ln->name;
 	c.dir = dir;
@@ -282,6 +415,11 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	c.mem_mb = ln->mem_mb;
 	c.setup = setup;
 	c.reaper = rt->reaper;
+	c.net_dir = netdir;
+	c.confine = rt->confine;
+	c.set_ids = rt->set_ids;
+	c.uid = rt->uid;
+	c.gid = rt->gid;
 	c.nnics = ln->nifaces;
 	for (int i = 0; i < ln->nifaces; i++) {
 		struct ns_port *p = ln->ifaces[i].link ? ln->ifaces[i].link->rt : NULL;
@@ -293,9 +431,11 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	free(dir);
 	free(console);
 	free(setup);
+	free(netdir);
 	if (rn->node == NULL)
 		return -1;
 	rn->started = 1;
+	rn->first_boot = 1;
 	rt->nbooting++;
 	return 0;
 }
@@ -332,6 +472,11 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		return -1;
 	}
 	free(dir);
+	if (rt->set_ids && chown(netdir, rt->uid, rt->gid) < 0) {
+		snprintf(err, errlen, "chown %s: %s", netdir, strerror(errno));
+		free(netdir);
+		return -1;
+	}
 	if (rt->o.capture) {
 		dir = xasprintf("%s/pcap", rt->o.outdir);
 		if (mkdir_p(dir, 0755) < 0) {
@@ -354,6 +499,9 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		char *pcap;
 
 		k->rt = ns_port_new(k->sw->rt, k->name, path, err, errlen);
+		/* The guest (maybe another uid) connects to PATH and binds PATH+. */
+		if (k->rt != NULL && rt->set_ids)
+			(void)!lchown(path, rt->uid, rt->gid);
 		free(path);
 		if (k->rt == NULL) {
 			free(netdir);
@@ -394,7 +542,7 @@ rt_stop(struct rt *rt)
 			node_stop(rn->node);
 	}
 	if (all_done(rt) && rt->ev->stopped) {
-		rt->stopping = 2;
+		rt->stopping = 2;   /* report once */
 		rt->ev->stopped(rt, rt->arg);
 	}
 }

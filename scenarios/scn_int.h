@@ -55,6 +55,8 @@ extern const char scn_key;   /* registry key of the struct scn pointer */
 
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
+/* scn_lua_life.c: node:stop/start/restart/reboot/freeze/thaw, node.state */
+void scn_lua_life_open(lua_State *L);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);

@@ -478,6 +478,8 @@ scn_lua_open(struct scn *s)
 	lua_setfield(L, -2, "__methods");
 	lua_pop(L, 1);
 
+	scn_lua_life_open(L);
+
 	luaL_newmetatable(L, SWITCH_MT);
 	lua_pushcfunction(L, switch_tostring);
 	lua_setfield(L, -2, "__tostring");
