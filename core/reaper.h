@@ -24,7 +24,9 @@ void reaper_forget(struct reaper *r, pid_t pgid);
 void reaper_finish(struct reaper *r);
 
 /* Remove runtime folders under parent whose controller (the pid in
- * their "pid" file) is dead.  Returns how many were removed. */
+ * their "pid" file) is dead, first killing the process groups of their
+ * guests still alive (recorded in RUNDIR/pgids; checked against each
+ * process's uml_dir= before the kill).  Returns how many were removed. */
 int reaper_sweep_stale(const char *parent);
 
 #endif
