@@ -443,7 +443,9 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 static void
 start_more(struct rt *rt)
 {
-	int max = rt->o.max_booting > 0 ? rt->o.max_booting : DEFAULT_MAX_BOOTING;
+	const char *env = getenv("UMLAB_MAX_BOOTING");   /* for measuring the bound */
+	int max = rt->o.max_booting > 0 ? rt->o.max_booting :
+		  env && atoi(env) > 0 ? atoi(env) : DEFAULT_MAX_BOOTING;
 	char err[512];
 
 	while (rt->starting && rt->next < rt->lab->nnodes && rt->nbooting < (size_t)max) {
