@@ -29,7 +29,9 @@
 #include "node/node.h"
 #include "scenarios/runtime.h"
 
-#define DEFAULT_MAX_BOOTING 8
+/* 100 nodes on 2 cores, all ready in: 10.4 s with 4 booting at once, 8.6 s
+ * with 8, 5.5 s with 16, 5.6 s with 32, 7.1 s unbounded (bench/node-scale.sh). */
+#define DEFAULT_MAX_BOOTING 16
 
 struct rt_node {
 	struct rt *rt;
