@@ -21,9 +21,10 @@ struct node_trace {
 	int64_t last_latency_ns; /* last freeze: from the request to the confirmed stop */
 };
 
-/* Seize pid and stop it; returns once the stop is confirmed (waitid with
- * WSTOPPED, never WEXITED: exits stay for the event loop's pidfd).
- * 0, or -1 with errno (ESRCH: the process is gone; ETIMEDOUT). */
+/* Seize pid and stop it; returns once the stop is confirmed (blocking
+ * waitid with WNOWAIT: an exit stays for the event loop's pidfd to reap).
+ * A tracee in an uninterruptible sleep delays the return until it wakes.
+ * 0, or -1 with errno (ESRCH: the process is gone). */
 int ptrace_freeze(struct node_trace *t, pid_t pid);
 /* Detach, re-injecting a signal caught while stopping.  0 or -1/errno. */
 int ptrace_thaw(struct node_trace *t);
