@@ -26,6 +26,24 @@ struct reaper {
 	int log;    /* RUNDIR/pgids: the same lines, for a sweep after we all died */
 };
 
+char *
+reaper_shm_dir(const char *rundir)
+{
+	const char *base = strrchr(rundir, '/');
+
+	return xasprintf("/dev/shm/umlab-%u-%s", (unsigned)getuid(), base ? base + 1 : rundir);
+}
+
+static void
+remove_rundir(const char *rundir)
+{
+	char *shm = reaper_shm_dir(rundir);
+
+	rm_rf(rundir);
+	rm_rf(shm);   /* usually absent */
+	free(shm);
+}
+
 static void
 reaper_main(int rfd, const char *rundir)
 {
@@ -70,7 +88,7 @@ reaper_main(int rfd, const char *rundir)
 	}
 	for (size_t k = 0; k < n; k++)
 		kill(-groups[k], SIGKILL);
-	rm_rf(rundir);
+	remove_rundir(rundir);
 	_exit(0);
 }
 
@@ -257,7 +275,8 @@ reaper_sweep_stale(const char *parent)
 			/* Controller and reaper both died (SIGKILL of both): its
 			 * guests' helpers may still run. */
 			kill_stale_guests(dir);
-			if (rm_rf(dir) == 0)
+			remove_rundir(dir);
+			if (access(dir, F_OK) < 0)
 				removed++;
 		}
 		free(txt);

@@ -165,6 +165,8 @@ confine_self(const struct confine_rules *r)
 		goto out;
 	if (r->node_dir && allow(rs, r->node_dir, ALL_FS, h) < 0)
 		goto out;
+	if (r->tmp_dir && allow(rs, r->tmp_dir, ALL_FS, h) < 0)
+		goto out;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		goto out;
 	if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)

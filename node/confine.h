@@ -11,7 +11,8 @@
 #define UMLAB_CONFINE_H
 
 struct confine_rules {
-	const char *node_dir;          /* full access (uml_dir, TMPDIR) */
+	const char *node_dir;          /* full access (uml_dir) */
+	const char *tmp_dir;           /* full access (TMPDIR: the memory file), may be NULL */
 	const char *net_dir;           /* may create and remove sockets (PATH+) */
 	const char *init;              /* read + execute (the guest's init) */
 	const char *const *ro_paths;   /* NULL-terminated extra read-only paths, or NULL */

@@ -172,6 +172,7 @@ exec_guest(const struct node *n, int to_guest, int from_guest, int console, pid_
 	if (n->confine) {
 		struct confine_rules r = {
 			.node_dir = n->dir,
+			.tmp_dir = n->tmpdir_env + strlen("TMPDIR="),
 			.net_dir = n->net_dir,
 			.init = n->init,
 			.ro_paths = (const char *const *)n->ro_paths,
@@ -577,6 +578,8 @@ node_free(struct node *n)
 	if (n == NULL)
 		return;
 	if (n->pid > 0) {
+		if (n->tr.pid)
+			ptrace_thaw(&n->tr);   /* so that waitpid below sees the exit, not a stop */
 		loop_del_child(n->loop, n->pid);
 		kill(-n->pid, SIGKILL);
 		kill(n->pid, SIGKILL);

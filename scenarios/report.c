@@ -90,6 +90,10 @@ nodes_json(struct scn *s)
 			json_object_set_new(o, "boot_s", json_null());
 		if (n && *node_reason(n))
 			json_object_set_new(o, "reason", json_string(node_reason(n)));
+		if (n) {
+			json_object_set_new(o, "boots", json_integer(node_boots(n)));
+			json_object_set_new(o, "ptrace_stops", json_integer((json_int_t)node_ptrace_stops(n)));
+		}
 		json_object_set_new(o, "console", json_sprintf("console/%s.log", ln->name));
 		for (int k = 0; k < ln->nifaces; k++) {
 			json_t *f = json_object();

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -66,6 +68,7 @@ struct rt {
 	uid_t uid;
 	gid_t gid;
 	int confine;            /* Landlock available */
+	char *shmdir;           /* memory files when RUN is not on tmpfs, or NULL */
 };
 
 static const char *
@@ -159,6 +162,22 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 		rt->uid = pw ? pw->pw_uid : 65534;
 		rt->gid = pw ? pw->pw_gid : 65534;
 		chmod(parent, 0711);
+	}
+	{
+		/* The guest's memory is a shared mapping of a file in TMPDIR;
+		 * on a disk it is written back (UML warns "not on tmpfs").
+		 * RUN itself cannot move to /dev/shm: the guest mounts its own
+		 * devtmpfs over /dev and would not find its init there. */
+		struct statfs sf;
+
+		if (statfs(rt->dir, &sf) == 0 && sf.f_type != TMPFS_MAGIC &&
+		    statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC) {
+			rt->shmdir = reaper_shm_dir(rt->dir);
+			if (mkdir(rt->shmdir, 0711) < 0) {
+				free(rt->shmdir);
+				rt->shmdir = NULL;
+			}
+		}
 	}
 	rt->confine = confine_abi() > 0;
 	if (!rt->confine) {
@@ -408,7 +427,18 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	char *console = xasprintf("%s/console/%s.log", rt->o.outdir, ln->name);
 	char *setup = node_setup_text(ln);
 	char *netdir = xasprintf("%s/net", rt->dir);
+	char *tmpdir = NULL;
 
+	if (rt->shmdir) {
+		tmpdir = xasprintf("%s/%s", rt->shmdir, ln->name);
+		if (mkdir(tmpdir, 0700) < 0 && errno != EEXIST) {
+			free(tmpdir);
+			tmpdir = NULL;
+		} else if (rt->set_ids) {
+			(void)!chown(tmpdir, rt->uid, rt->gid);
+		}
+	}
+	c.tmpdir = tmpdir;
 	c.name = ln->name;
 	c.dir = dir;
 	c.kernel = rt->kernel;
@@ -434,6 +464,7 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	free(console);
 	free(setup);
 	free(netdir);
+	free(tmpdir);
 	if (rn->node == NULL)
 		return -1;
 	rn->started = 1;
@@ -567,11 +598,14 @@ rt_free(struct rt *rt)
 	for (size_t i = 0; i < rt->lab->nswitches; i++)
 		rt->lab->switches[i]->rt = NULL;
 	rm_rf(rt->dir);
+	if (rt->shmdir)
+		rm_rf(rt->shmdir);
 	reaper_finish(rt->reaper);
 	free(rt->nodes);
 	free(rt->dir);
 	free(rt->init);
 	free(rt->kernel);
+	free(rt->shmdir);
 	free(rt);
 }
 
