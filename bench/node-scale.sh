@@ -26,7 +26,7 @@ raw_boots() {  # raw_boots COUNT: wall seconds until every raw guest reached ini
 	s=$(date +%s.%N)
 	i=0
 	while [ $i -lt "$1" ]; do
-		TMPDIR=$B/raw setsid $KERNEL mem=64M umid=r$i uml_dir=$B/raw rootfstype=hostfs rootflags=/ ro \
+		TMPDIR=/dev/shm setsid $KERNEL mem=48M umid=r$i uml_dir=$B/raw rootfstype=hostfs rootflags=/ ro \
 			init=/bin/true $FAST con=null ssl=null con0=fd:0,fd:1 </dev/null >/dev/null 2>&1 &
 		i=$((i+1))
 	done
@@ -93,3 +93,4 @@ set -- $(python3 "$top_srcdir/bench/pss.py" "$XDG_RUNTIME_DIR/umlab")
 echo "$NIDLE idle nodes (mem=48M): all ready in $t s; alive: $1 guests; PSS $4 MiB total, $5 MiB a node"
 free -m | sed -n 2p
 stop_lab
+exit 0

@@ -514,6 +514,27 @@ node_halt(struct node *n)
 }
 
 int
+node_reboot(struct node *n)
+{
+	if (n->pid == 0 || n->stop_requested) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (n->tr.pid)
+		node_thaw(n);
+	if (mconsole_command(n->mconsole, "reboot", NULL, 0, 0) < 0)
+		return -1;
+	n->state = NODE_BOOTING;
+	n->t_spawn = loop_now();
+	n->t_ready = 0;
+	n->boots++;
+	if (n->timer)
+		loop_timer_cancel(n->loop, n->timer);
+	n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+	return 0;
+}
+
+int
 node_freeze(struct node *n)
 {
 	if (n->pid == 0) {

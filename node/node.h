@@ -63,6 +63,11 @@ void node_kill(struct node *n, const char *reason);
 /* mconsole halt (no clean power-off in the guest), SIGKILL after a
  * timeout.  `exited` follows with NODE_STOPPED. */
 void node_halt(struct node *n);
+/* Reboot in place: mconsole "reboot" makes UML re-exec itself in the
+ * same process (same pid and process group, same pipes); the new init
+ * says HELLO again and gets SETUP again.  The node is booting until its
+ * agent is ready (`ready` follows).  0, or -1 if mconsole failed. */
+int node_reboot(struct node *n);
 /* Boot a stopped or crashed node again with the same configuration (same
  * NICs: the fabric's ports stay, the guest binds PATH+ again).  `ready`
  * or `exited` follow as for node_start().  0, or -1 (EBUSY: it runs). */

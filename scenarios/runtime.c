@@ -395,8 +395,17 @@ rt_node_life(struct rt *rt, struct lab_node *ln, enum rt_life op, rt_life_cb cb,
 	case RT_LIFE_RESTART:
 		node_stop(n);
 		break;
-	case RT_LIFE_HALT:
 	case RT_LIFE_REBOOT:
+		running = node_state(n) == NODE_READY;
+		if (node_reboot(n) == 0) {
+			if (running && rt->nready > 0)
+				rt->nready--;   /* on_ready counts it again */
+			rn->life = RT_LIFE_START;
+			break;
+		}
+		node_halt(n);   /* no mconsole: a hard reset */
+		break;
+	case RT_LIFE_HALT:
 		node_halt(n);
 		break;
 	case RT_LIFE_KILL:

@@ -57,7 +57,7 @@ enum rt_life {
 	RT_LIFE_KILL,     /* SIGKILL of its process group */
 	RT_LIFE_START,    /* boot a stopped node again */
 	RT_LIFE_RESTART,  /* clean stop, then boot */
-	RT_LIFE_REBOOT,   /* hard reset: halt, then boot */
+	RT_LIFE_REBOOT,   /* mconsole reboot in place (else halt, then boot) */
 };
 /* Done: ok = 1, or ok = 0 and msg says why. */
 typedef void (*rt_life_cb)(struct rt *rt, struct lab_node *ln, int ok, const char *msg, void *arg);
