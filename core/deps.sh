@@ -5,8 +5,12 @@
 #   core/deps.sh --install-or-explain as root: apt-get install them;
 #                                     otherwise print the exact command and exit 1
 BUILD="autoconf automake libtool pkg-config make gcc libc6-dev libvdeplug-dev liblua5.4-dev libgraphviz-dev libpcap-dev libcmocka-dev libjansson-dev"
-RUN="user-mode-linux iputils-ping iproute2 kmod"
-PKGS="$BUILD $RUN $UMLAB_EXTRA_PKGS"
+# vdeplug: linux.uml's VDE transport runs /usr/bin/vde_plug; without it every guest NIC
+# fails with "vde_user_init: vde_open failed, errno = 2" (user-mode-linux does not depend on it).
+RUN="user-mode-linux vdeplug iputils-ping iproute2 kmod"
+# procps: the end-to-end tests count guest processes with pgrep and ps.
+TEST="procps"
+PKGS="$BUILD $RUN $TEST $UMLAB_EXTRA_PKGS"
 
 if [ "$1" = "--list" ]; then
 	echo $PKGS

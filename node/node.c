@@ -93,6 +93,14 @@ set_reason(struct node *n, const char *fmt, const char *detail)
 	char *tail = file_tail(n->console_log, CONSOLE_TAIL_LINES);
 
 	free(n->reason);
+	if (strstr(tail, "vde_open failed") != NULL) {
+		/* linux.uml's VDE transport needs vde_plug (netsim/README.md). */
+		char *t = xasprintf("%s\n(hint: a guest NIC could not be opened; is the Debian "
+				    "package vdeplug installed?)", tail);
+
+		free(tail);
+		tail = t;
+	}
 	if (*tail != '\0')
 		n->reason = xasprintf("%s%s%s; console ends with:\n%s", fmt, detail ? ": " : "",
 				      detail ? detail : "", tail);
@@ -634,6 +642,16 @@ node_exec(struct node *n, const char *const argv[], agent_exec_cb cb, void *arg)
 		return -1;
 	}
 	return agent_exec(n->agent, argv, cb, arg);
+}
+
+int
+node_mconsole(struct node *n, const char *cmd, char *reply, size_t replylen)
+{
+	if (n->pid == 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return mconsole_command(n->mconsole, cmd, reply, replylen, reply ? 1000 : 0);
 }
 
 enum node_state

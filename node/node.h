@@ -89,6 +89,9 @@ unsigned node_boots(const struct node *n);
 void node_free(struct node *n);
 
 int node_exec(struct node *n, const char *const argv[], agent_exec_cb cb, void *arg);
+/* Send a command to the guest's management console ("sysrq c", "halt");
+ * reply may be NULL (do not wait).  0 on success. */
+int node_mconsole(struct node *n, const char *cmd, char *reply, size_t replylen);
 
 enum node_state node_state(const struct node *n);
 const char *node_state_name(enum node_state s);

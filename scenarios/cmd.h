@@ -15,6 +15,17 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_fault_entry;
+extern const struct cmd_entry cmd_test_entry;
+extern const struct cmd_entry cmd_doctor_entry;
+extern const struct cmd_entry cmd_campaign_entry;
+extern const struct cmd_entry cmd_graph_entry;
+extern const struct cmd_entry cmd_report_entry;
 
 /* Print `umlab CMD --help` text for e to stdout. */
 void cmd_print_help(const struct cmd_entry *e);

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "core/lab.h"
 #include "core/util.h"
+#include "faults/fault.h"
 #include "netsim/netsim.h"
 #include "node/confine.h"
 #include "node/node.h"
@@ -31,6 +33,8 @@ scn_verdict(const struct scn *s)
 		return SCN_ERROR;
 	if (s->error)
 		return SCN_FAILED;
+	if (s->faults && fault_failures(s->faults) > 0)
+		return SCN_FAILED;   /* a fault that could not be injected fails the run */
 	for (size_t i = 0; i < s->nchecks; i++)
 		if (!s->checks[i].passed)
 			return SCN_FAILED;
@@ -69,8 +73,8 @@ mac_json(const uint8_t m[6])
 	return json_sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-static json_t *
-nodes_json(struct scn *s)
+json_t *
+scn_nodes_json(struct scn *s)
 {
 	json_t *arr = json_array();
 
@@ -118,8 +122,8 @@ kind_name(enum lab_switch_kind k)
 	return k == LAB_HUB ? "hub" : k == LAB_WIRE ? "wire" : "switch";
 }
 
-static json_t *
-links_json(struct scn *s)
+json_t *
+scn_links_json(struct scn *s)
 {
 	json_t *arr = json_array();
 
@@ -151,6 +155,29 @@ links_json(struct scn *s)
 }
 
 static json_t *
+faults_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; s->faults && i < fault_log_count(s->faults); i++) {
+		const struct fault_event *e = fault_log_get(s->faults, i);
+		json_t *o = json_object();
+
+		json_object_set_new(o, "t", json_real(e->t));
+		json_object_set_new(o, "seq", json_integer(e->seq));
+		json_object_set_new(o, "planned_s", json_real(e->scheduled));
+		if (e->address)
+			json_object_set_new(o, "address", json_sprintf("0x%llx", e->address));
+		json_object_set_new(o, "kind", json_string(e->kind));
+		json_object_set_new(o, "target", json_string(e->target));
+		json_object_set_new(o, "phase", json_string(e->phase));
+		json_object_set_new(o, "detail", json_string(e->detail));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *
 checks_json(struct scn *s)
 {
 	json_t *arr = json_array();
@@ -170,26 +197,80 @@ checks_json(struct scn *s)
 	return arr;
 }
 
+const char *
+scn_outcome(struct scn *s)
+{
+	enum scn_verdict v = scn_verdict(s);
+
+	if (s->outcome != NULL)
+		return s->outcome;
+	if (v == SCN_PASSED)
+		return "passed";
+	if (v == SCN_INTERRUPTED)
+		return "interrupted";
+	if (v == SCN_ENV)
+		return "environment";
+	if (s->timed_out)
+		return "timeout";
+	for (size_t i = 0; s->rt && i < s->lab->nnodes; i++) {
+		struct node *n = rt_node(s->rt, s->lab->nodes[i]);
+
+		if (n && node_state(n) == NODE_CRASHED)
+			return "node_crashed";
+	}
+	if (v == SCN_ERROR)
+		return "error";
+	return "check_failed";
+}
+
 int
 scn_write_report(struct scn *s)
 {
 	json_t *r = json_object();
 	enum scn_verdict v = scn_verdict(s);
-	char *path, *text;
+	char *path, *text, *cwd;
 	int rc;
 
 	json_object_set_new(r, "umlab_version", json_string(PACKAGE_VERSION));
 	json_object_set_new(r, "report_format", json_integer(1));
 	json_object_set_new(r, "scenario", json_string(s->path));
+	json_object_set_new(r, "command_line", s->o.command_line ? json_string(s->o.command_line) :
+			    json_null());
+	json_object_set_new(r, "seed", json_integer((json_int_t)s->o.seed));
+	{
+		json_t *params = json_object();
+
+		for (char **d = s->o.defines; d && *d; d++) {
+			char *eq = strchr(*d, '='), *k;
+
+			if (eq == NULL)
+				continue;
+			k = xasprintf("%.*s", (int)(eq - *d), *d);
+			json_object_set_new(params, k, json_string(eq + 1));
+			free(k);
+		}
+		json_object_set_new(r, "params", params);
+	}
 	json_object_set_new(r, "lab", json_string(s->lab->name));
-	json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
-	json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
+	if ((cwd = getcwd(NULL, 0)) != NULL)
+		json_object_set_new(r, "cwd", json_string(cwd));
+	free(cwd);
+	if (s->report_final) {
+		json_object_set_new(r, "verdict", json_string(scn_verdict_name(v)));
+		json_object_set_new(r, "exit_status", json_integer(scn_exit_status(v)));
+		json_object_set_new(r, "outcome", json_string(scn_outcome(s)));
+	} else {
+		/* Replaced at the end; stays if umlab is killed on the way. */
+		json_object_set_new(r, "verdict", json_string("incomplete"));
+		json_object_set_new(r, "exit_status", json_null());
+	}
 	json_object_set_new(r, "duration_s", json_real(s->duration_s));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
 	json_object_set_new(r, "confinement", json_string(confine_kind()));
-	json_object_set_new(r, "nodes", nodes_json(s));
-	json_object_set_new(r, "links", links_json(s));
+	json_object_set_new(r, "nodes", scn_nodes_json(s));
+	json_object_set_new(r, "links", scn_links_json(s));
 	json_object_set_new(r, "checks", checks_json(s));
+	json_object_set_new(r, "faults", faults_json(s));
 	text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(r);
 	path = xasprintf("%s/report.json", s->outdir);
@@ -198,6 +279,84 @@ scn_write_report(struct scn *s)
 		fprintf(stderr, "umlab: cannot write %s\n", path);
 	free(path);
 	free(text);
+	return rc;
+}
+
+static void
+xml_escaped(FILE *f, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		switch (*p) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			/* XML 1.0 forbids most control characters, even escaped. */
+			if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
+				fputc('?', f);
+			else
+				fputc(*p, f);
+		}
+	}
+}
+
+/* junit.xml: one test case per check, plus one for the run itself when
+ * it ended on an error, so that CI systems show why. */
+int
+scn_write_junit(struct scn *s)
+{
+	char *path = xasprintf("%s/junit.xml", s->outdir), *tmp = xasprintf("%s.tmp", path);
+	size_t failures = 0, tests = s->nchecks + (s->error != NULL);
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "umlab: cannot write %s\n", tmp);
+		free(tmp);
+		free(path);
+		return -1;
+	}
+	for (size_t i = 0; i < s->nchecks; i++)
+		failures += !s->checks[i].passed;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites>\n<testsuite name=\"");
+	xml_escaped(f, s->lab->name);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n", tests,
+		failures, s->error != NULL, s->duration_s);
+	for (size_t i = 0; i < s->nchecks; i++) {
+		struct scn_check *c = &s->checks[i];
+
+		fprintf(f, "  <testcase classname=\"");
+		xml_escaped(f, s->lab->name);
+		fprintf(f, "\" name=\"");
+		xml_escaped(f, c->name);
+		fprintf(f, "\" time=\"0\"");
+		if (c->passed) {
+			fprintf(f, "/>\n");
+			continue;
+		}
+		fprintf(f, ">\n    <failure message=\"");
+		xml_escaped(f, c->where);
+		fprintf(f, "\">");
+		xml_escaped(f, c->detail ? c->detail : "");
+		fprintf(f, "</failure>\n  </testcase>\n");
+	}
+	if (s->error != NULL) {
+		fprintf(f, "  <testcase classname=\"");
+		xml_escaped(f, s->lab->name);
+		fprintf(f, "\" name=\"scenario runs to its end\">\n    <error message=\"");
+		xml_escaped(f, s->error);
+		fprintf(f, "\"/>\n  </testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n</testsuites>\n");
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		fprintf(stderr, "umlab: cannot write %s\n", path);
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	free(path);
 	return rc;
 }
 
@@ -213,19 +372,27 @@ scn_write_topology(struct scn *s)
 }
 
 void
-scn_print_summary(const struct scn *s)
+scn_print_summary(const struct scn *s, enum scn_verdict v)
 {
-	enum scn_verdict v = scn_verdict(s);
 	size_t passed = 0;
 
-	if (s->o.quiet)
-		return;
 	for (size_t i = 0; i < s->nchecks; i++)
 		passed += s->checks[i].passed != 0;
+	if (s->o.tap) {
+		printf("1..%zu\n# lab %s: %s; report %s/report.json\n", s->nchecks, s->lab->name,
+		       scn_verdict_name(v), s->outdir);
+		if (s->error)
+			printf("# error: %s\n", s->error);
+		fflush(stdout);
+		return;
+	}
+	if (s->o.quiet)
+		return;
 	printf("umlab: lab %s: %zu nodes, %zu links; %zu checks passed, %zu failed; %s (%.1f s)\n",
 	       s->lab->name, s->lab->nnodes, s->lab->nlinks, passed, s->nchecks - passed,
 	       scn_verdict_name(v), s->duration_s);
-	printf("  report    %s/report.json\n", s->outdir);
+	printf("  page      %s/report.html\n", s->outdir);
+	printf("  report    %s/report.json (and junit.xml)\n", s->outdir);
 	printf("  topology  %s/topology.svg\n", s->outdir);
 	if (s->o.capture && s->lab->nlinks > 0)
 		printf("  captures  %s/pcap/ (%zu files)\n", s->outdir, s->lab->nlinks);

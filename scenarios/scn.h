@@ -14,10 +14,30 @@ struct scn_options {
 	double timeout_s;     /* whole-run limit; 0: 600 s */
 	const char *init;     /* NULL: found automatically */
 	const char *kernel;   /* NULL: the configured linux.uml */
+	char **defines;       /* "name=value" from -D, NULL-terminated (or NULL) */
+	int has_seed;
+	unsigned long long seed;
+	int tap;              /* TAP on stdout */
+	int interactive;      /* keep the lab up after the script (umlab start) */
+	const char *command_line; /* NULL or the shell command that reproduces the run */
+	const char *replay_log;  /* a recorded faults.log to compare this run's with */
+	const char *signature_dir;  /* umlab test: LAB/_test (absolute) */
+	int record;              /* umlab test --record */
+	const char *ctl_path; /* interactive: the control socket to listen on */
+	int ready_fd;         /* interactive: told "OK" or "ERR why" once (-1: none) */
 };
 
 /* Run the scenario at path (a .lua file, or a folder holding
  * scenario.lua).  Returns the umlab exit status (core/util.h). */
 int scn_run(const char *path, const struct scn_options *o);
+
+/* Build the lab of the scenario at path without starting it: the script
+ * runs with the normal API until it calls start(), which ends it quietly
+ * (sleep() returns at once).  On success *out is the lab (the caller
+ * frees it with lab_free) and the result is UMLAB_EXIT_OK; otherwise the
+ * exit status `umlab run` would give (2 for a scenario error) and err
+ * holds "file:line: message". */
+struct lab;
+int scn_load_lab(const char *path, struct lab **out, char *err, size_t errlen);
 
 #endif

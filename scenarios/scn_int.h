@@ -14,6 +14,7 @@ struct lab;
 struct loop;
 struct rt;
 struct loop_timer;
+struct kathara_lab;
 
 struct scn_check {
 	char *name;
@@ -45,18 +46,55 @@ struct scn {
 	int error_is_run;      /* the lab failed (exit 1), not the script (exit 2) */
 	int env_problem;       /* exit 3 */
 	int interrupted;
+	int main_done;         /* the script returned */
+	struct ctl_server *ctl;   /* interactive mode: the control socket */
+	int autostarting;      /* start() run for a script that did not call it */
+	int ready_notified;
+	int signatures_ran;
+	struct scn_task *tasks;
+	int handlers_ref;      /* registry: event name -> list of functions */
+	char *outcome;         /* set by outcome() in the scenario, or NULL */
+	struct fault_ctx *faults;  /* made when the lab starts */
+	int timed_out;
+	int report_final;      /* 0: report.json says "incomplete" (written early) */
 	int64_t t0;
 	double duration_s;
 	struct loop_timer *deadline;
 	int sigfd;
+	struct kathara_lab *kathara;  /* a Kathará/Netkit lab folder (lab.conf), or NULL */
 };
 
 extern const char scn_key;   /* registry key of the struct scn pointer */
+
+/* scn_task.c: tasks (extra coroutines) and event handlers */
+struct scn_task;
+void scn_task_open(lua_State *L);
+/* A task's coroutine returned nres values on its stack. */
+void scn_task_finished(struct scn_task *t, int nres);
+/* Run every handler registered with on(event, fn), each as a new task,
+ * with nargs arguments taken from the top of the stack of s->L. */
+void scn_emit(struct scn *s, const char *event, int nargs);
+void scn_tasks_free(struct scn *s);
+/* interactive mode (ctl.c) */
+void scn_ready_for_clients(struct scn *s);
+/* A client asked the lab to stop. */
+void scn_request_stop(struct scn *s);
+/* report.c: the nodes and links of the lab as JSON (new references). */
+struct json_t;
+struct json_t *scn_nodes_json(struct scn *s);
+struct json_t *scn_links_json(struct scn *s);
+
+/* scn_lua_fault.c */
+void scn_faults_start(struct scn *s);
+void scn_lua_fault_open(lua_State *L);
 
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
 /* scn_lua_life.c: node:stop/start/restart/reboot/freeze/thaw, node.state */
 void scn_lua_life_open(lua_State *L);
+struct lab_node;
+/* Push the Lua object of a node. */
+void scn_push_node(lua_State *L, const struct lab_node *ln);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);
@@ -66,6 +104,13 @@ int scn_yield(lua_State *L);
 void scn_add_check(struct scn *s, const char *name, int passed, const char *where, const char *detail);
 void scn_begin_teardown(struct scn *s);
 double scn_elapsed(const struct scn *s);
+/* The scenario file for path (a file, or a folder holding scenario.lua),
+ * malloc'ed; NULL with err filled. */
+char *scn_find_scenario(const char *path, char *err, size_t errlen);
+/* The default lab name for a scenario file (malloc'ed). */
+char *scn_lab_name_from(const char *file);
+/* Free s and everything it owns (s->lab too, unless set to NULL). */
+void scn_free(struct scn *s);
 /* report.c */
 enum scn_verdict scn_verdict(const struct scn *s);
 const char *scn_verdict_name(enum scn_verdict v);
@@ -73,6 +118,11 @@ int scn_exit_status(enum scn_verdict v);
 /* Write report.json (and collect link counters; call before rt_free). */
 int scn_write_report(struct scn *s);
 void scn_write_topology(struct scn *s);
-void scn_print_summary(const struct scn *s);
+int scn_write_junit(struct scn *s);
+/* The run's outcome class for campaigns: the scenario's own (outcome()),
+ * else passed, check_failed, node_crashed, timeout, error, environment,
+ * interrupted. */
+const char *scn_outcome(struct scn *s);
+void scn_print_summary(const struct scn *s, enum scn_verdict v);
 
 #endif

@@ -410,6 +410,24 @@ l_check(lua_State *L)
 	return 1;
 }
 
+/* outcome(class): classify this run for campaigns (e.g.
+ * "silent_corruption"); the last call wins. */
+static int
+l_outcome(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *c = luaL_checkstring(L, 1);
+
+	for (const char *p = c; *p; p++)
+		if (!(*p == '_' || *p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return luaL_argerror(L, 1, "use lower-case letters, digits, '_' or '-'");
+	if (*c == '\0' || strlen(c) > 40)
+		return luaL_argerror(L, 1, "1..40 characters");
+	free(s->outcome);
+	s->outcome = xstrdup(c);
+	return 0;
+}
+
 /* lab{name=...}: metadata (optional). */
 static int
 l_lab(lua_State *L)
@@ -422,6 +440,152 @@ l_lab(lua_State *L)
 	if ((name = opt_field_string(L, 1, "name")) != NULL)
 		snprintf(s->lab->name, sizeof(s->lab->name), "%s", name);
 	return 0;
+}
+
+void
+scn_push_node(lua_State *L, const struct lab_node *ln)
+{
+	struct scn *s = scn_from_lua(L);
+
+	for (size_t i = 0; i < s->lab->nnodes; i++)
+		if (s->lab->nodes[i] == ln) {
+			push_ud(L, i, NODE_MT);
+			return;
+		}
+	lua_pushnil(L);
+}
+
+/* nodes() -> every node of the lab, in the order they were made */
+static int
+l_nodes(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+
+	lua_createtable(L, (int)s->lab->nnodes, 0);
+	for (size_t i = 0; i < s->lab->nnodes; i++) {
+		push_ud(L, i, NODE_MT);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* now() -> seconds since the run began */
+static int
+l_now(lua_State *L)
+{
+	lua_pushnumber(L, scn_elapsed(scn_from_lua(L)));
+	return 1;
+}
+
+/* param(name [, default]): a -D name=value from the command line,
+ * converted to the type of default when one is given. */
+static int
+l_param(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+
+	lua_getglobal(L, "params");
+	if (lua_getfield(L, -1, name) == LUA_TNIL) {
+		lua_settop(L, 2);
+		return 1;
+	}
+	if (lua_type(L, 2) == LUA_TNUMBER) {
+		if (!lua_stringtonumber(L, lua_tostring(L, -1)))
+			return luaL_error(L, "param %s: '%s' is not a number", name, lua_tostring(L, -1));
+	} else if (lua_type(L, 2) == LUA_TBOOLEAN) {
+		const char *v = lua_tostring(L, -1);
+
+		lua_pushboolean(L, strcmp(v, "1") == 0 || strcmp(v, "true") == 0 ||
+				strcmp(v, "yes") == 0);
+	}
+	return 1;
+}
+
+/* Checks and waits written in Lua on top of the C API. */
+static const char prelude[] =
+	"local check, sleep, now = check, sleep, now\n"
+	"function wait_until(pred, timeout, interval)\n"
+	"  timeout = timeout or 30; interval = interval or 0.2\n"
+	"  local deadline = now() + timeout\n"
+	"  while true do\n"
+	"    local v = pred()\n"
+	"    if v then return v end\n"
+	"    if now() >= deadline then return false end\n"
+	"    sleep(interval)\n"
+	"  end\n"
+	"end\n"
+	"function expect_eq(name, want, got)\n"
+	"  return check(name, want == got, string.format('want %q, got %q', tostring(want), tostring(got)))\n"
+	"end\n"
+	"function expect_match(name, pattern, s)\n"
+	"  s = s == nil and '' or tostring(s)\n"
+	"  return check(name, s:find(pattern) ~= nil, string.format('%q does not match %q', s, pattern))\n"
+	"end\n"
+	"function umlab_signatures__(dir, record)\n"
+	"  local cmds = { 'ip -4 -o addr show | awk \\'{print $2, $4}\\' | sort',\n"
+	"                 'ip -4 route show | sort',\n"
+	"                 'ss -Hltnu 2>/dev/null | awk \\'{print $1, $5}\\' | sort -u' }\n"
+	"  os.execute('mkdir -p \\'' .. dir .. '/signature\\'')\n"
+	"  for _, n in ipairs(nodes()) do\n"
+	"    local ok, sig = pcall(function()\n"
+	"      local out = {}\n"
+	"      for _, c in ipairs(cmds) do out[#out + 1] = '$ ' .. c .. '\\n' .. n:exec(c).stdout end\n"
+	"      local t = { default = table.concat(out) }\n"
+	"      local f = io.open(dir .. '/' .. n.name .. '.test')\n"
+	"      -- The script's text, not its path: the guest's /tmp is its own.\n"
+	"      if f then local src = f:read('a'); f:close(); t.user = n:exec({ '/bin/sh', '-c', src }).stdout end\n"
+	"      return t\n"
+	"    end)\n"
+	"    if not ok then check('signature of ' .. n.name, false, sig) else\n"
+	"    for _, kind in ipairs({ 'default', 'user' }) do\n"
+	"      local text, path = sig[kind], dir .. '/signature/' .. n.name .. '.' .. kind\n"
+	"      if text and record then\n"
+	"        local f = assert(io.open(path, 'w')); f:write(text); f:close()\n"
+	"        check('recorded ' .. n.name .. '.' .. kind, true)\n"
+	"      elseif text then\n"
+	"        local f = io.open(path); local old = f and f:read('a'); if f then f:close() end\n"
+	"        if old == nil then check(n.name .. '.' .. kind .. ' matches its signature', false, 'no signature: run umlab test --record first')\n"
+	"        else check(n.name .. '.' .. kind .. ' matches its signature', old == text, 'recorded:\\n' .. old .. 'now:\\n' .. text) end\n"
+	"      end\n"
+	"    end end\n"
+	"  end\n"
+	"end\n"
+	"function expect_ok(name, r)\n"
+	"  return check(name, r.ok, string.format('status %s: %s%s', tostring(r.status), r.stdout or '', r.stderr or ''))\n"
+	"end\n";
+
+static void
+open_params(struct scn *s)
+{
+	lua_State *L = s->L;
+
+	lua_newtable(L);
+	for (char **d = s->o.defines; d && *d; d++) {
+		const char *eq = strchr(*d, '=');
+
+		if (eq == NULL)
+			continue;   /* checked by the command line parser */
+		lua_pushlstring(L, *d, (size_t)(eq - *d));
+		lua_pushstring(L, eq + 1);
+		lua_settable(L, -3);
+	}
+	lua_setglobal(L, "params");
+	lua_register(L, "param", l_param);
+	lua_pushinteger(L, (lua_Integer)s->o.seed);
+	lua_setglobal(L, "seed");
+	/* The same seed gives the same math.random() sequence. */
+	lua_getglobal(L, "math");
+	lua_getfield(L, -1, "randomseed");
+	lua_pushinteger(L, (lua_Integer)s->o.seed);
+	lua_call(L, 1, 0);
+	lua_pop(L, 1);
+	/* require() finds modules in the scenario's folder first. */
+	lua_getglobal(L, "package");
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", s->labdir, s->labdir);
+	lua_getfield(L, -2, "path");
+	lua_concat(L, 2);
+	lua_setfield(L, -2, "path");
+	lua_pop(L, 1);
 }
 
 static int
@@ -463,6 +627,7 @@ scn_lua_open(struct scn *s)
 	static const luaL_Reg globals[] = {
 		{ "node", l_node }, { "switch", l_switch }, { "hub", l_hub }, { "link", l_link },
 		{ "start", l_start }, { "sleep", l_sleep }, { "check", l_check }, { "lab", l_lab },
+		{ "now", l_now }, { "outcome", l_outcome }, { "nodes", l_nodes },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg node_methods[] = {
@@ -488,7 +653,19 @@ scn_lua_open(struct scn *s)
 	lua_pushglobaltable(L);
 	luaL_setfuncs(L, globals, 0);
 	lua_pop(L, 1);
-	/* The same functions under umlab.*, for scripts that prefer it. */
-	luaL_newlib(L, globals);
+	scn_task_open(L);
+	scn_lua_fault_open(L);
+	open_params(s);
+	if (luaL_loadbuffer(L, prelude, sizeof(prelude) - 1, "=umlab") != LUA_OK)
+		abort();   /* a bug in the prelude itself */
+	lua_call(L, 0, 0);
+	/* Every global of the API also under umlab.*, for scripts that prefer it. */
+	lua_newtable(L);
+	for (const char *const *n = (const char *const[]){ "node", "switch", "hub", "link", "start",
+			"sleep", "check", "lab", "now", "outcome", "nodes", "spawn", "on", "param", "wait_until",
+			"expect_eq", "expect_match", "expect_ok", "fault", "fault_log", NULL }; *n; n++) {
+		lua_getglobal(L, *n);
+		lua_setfield(L, -2, *n);
+	}
 	lua_setglobal(L, "umlab");
 }

@@ -10,14 +10,24 @@
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
+	&cmd_start_entry,
+	&cmd_status_entry,
+	&cmd_exec_entry,
+	&cmd_stop_entry,
+	&cmd_list_entry,
+	&cmd_fault_entry,
+	&cmd_test_entry,
+	&cmd_doctor_entry,
+	&cmd_campaign_entry,
+	&cmd_graph_entry,
+	&cmd_report_entry,
 	NULL,
 };
 
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"start", "stop", "status", "exec", "connect", "list", "fault", "capture", "graph",
-	"campaign", "test", "doctor", NULL,
+	"connect", "capture", NULL,
 };
 
 static void
@@ -26,7 +36,7 @@ usage(FILE *f)
 	fprintf(f, "umlab %s - a virtual network lab of User-Mode Linux guests\n\n", PACKAGE_VERSION);
 	fprintf(f, "usage: umlab COMMAND [ARGS...]\n\ncommands:\n");
 	for (const struct cmd_entry *const *e = cmd_table; *e; e++)
-		fprintf(f, "  %-8s %-24s %s\n", (*e)->name, (*e)->args, (*e)->summary);
+		fprintf(f, "  %-9s %s\n", (*e)->name, (*e)->summary);
 	fprintf(f, "\nnot built yet:");
 	for (const char *const *n = not_yet; *n; n++)
 		fprintf(f, " %s", *n);

@@ -26,6 +26,7 @@
 #define VIZ_DOT_MAX_NODES 40
 
 static const char *const viz_formats[] = { "svg", "png", "pdf", "dot" };
+static const char *const viz_engines[] = { "dot", "neato", "sfdp", "fdp", "circo", "twopi" };
 
 static void viz_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -112,9 +113,64 @@ static size_t viz_count_drawn(const struct lab *lab)
 	return n;
 }
 
-static const char *viz_engine_for(const struct lab *lab)
+static const char *viz_engine_for(const struct lab *lab, const struct viz_style *st)
 {
+	if (st != NULL && st->engine != NULL)
+		return st->engine;
 	return viz_count_drawn(lab) <= VIZ_DOT_MAX_NODES ? "dot" : "sfdp";
+}
+
+int viz_known_engine(const char *engine)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(viz_engines) / sizeof(viz_engines[0]); i++)
+		if (strcmp(engine, viz_engines[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t viz_index_of_link(const struct lab *lab, const struct lab_link *l)
+{
+	size_t i;
+
+	for (i = 0; i < lab->nlinks; i++)
+		if (lab->links[i] == l)
+			break;
+	return i;
+}
+
+/* The caller's text for link l, or NULL. */
+static const char *viz_link_label(const struct lab *lab, const struct viz_style *st, const struct lab_link *l)
+{
+	size_t i;
+
+	if (st == NULL || st->link_label == NULL)
+		return NULL;
+	i = viz_index_of_link(lab, l);
+	return i < lab->nlinks ? st->link_label[i] : NULL;
+}
+
+/*
+ * Colours that read on a projector and in grey print; the state is also
+ * written under the name so colour is never the only cue.
+ */
+static void viz_put_state_style(FILE *f, const char *state)
+{
+	const char *fill = "#fff3cd", *line = "#b7791f", *pen = "1.5";
+
+	if (strcmp(state, "ready") == 0) {
+		fill = "#d4edda";
+		line = "#2e7d32";
+	} else if (strcmp(state, "stopped") == 0) {
+		fill = "#e3e8ee";
+		line = "#455a64";
+	} else if (strcmp(state, "crashed") == 0 || strcmp(state, "failed") == 0) {
+		fill = "#f8d0d0";
+		line = "#c62828";
+		pen = "3";
+	}
+	fprintf(f, " fillcolor=\"%s\" color=\"%s\" penwidth=%s", fill, line, pen);
 }
 
 static void viz_write_switch(FILE *f, const struct lab_switch *sw)
@@ -138,7 +194,8 @@ static void viz_write_switch(FILE *f, const struct lab_switch *sw)
 }
 
 /* The two cables of a two-port wire as one guest-to-guest edge. */
-static void viz_write_wire(FILE *f, const struct lab *lab, const struct lab_switch *sw)
+static void viz_write_wire(FILE *f, const struct lab *lab, const struct lab_switch *sw,
+			   const struct viz_style *st)
 {
 	const struct lab_link *ends[2] = { NULL, NULL };
 	size_t i, n = 0;
@@ -156,13 +213,23 @@ static void viz_write_wire(FILE *f, const struct lab *lab, const struct lab_swit
 	viz_put_iface_label(f, ends[1]->iface);
 	fputs(" label=\"", f);
 	viz_put_escaped(f, sw->name);
+	for (i = 0; i < 2; i++) {
+		const char *t = viz_link_label(lab, st, ends[i]);
+
+		if (t != NULL) {
+			fputs("\\n", f);
+			viz_put_escaped(f, ends[i]->iface->node->name);
+			fputs(": ", f);
+			viz_put_escaped(f, t);
+		}
+	}
 	fputs("\" style=bold minlen=2", f);
 	fputs(" tooltip=\"", f);
 	viz_put_escaped(f, sw->name);
 	fputs("\"];\n", f);
 }
 
-static void viz_write(FILE *f, const struct lab *lab)
+static void viz_write(FILE *f, const struct lab *lab, const struct viz_style *st)
 {
 	size_t i;
 
@@ -173,9 +240,11 @@ static void viz_write(FILE *f, const struct lab *lab)
 	viz_put_escaped(f, lab->name);
 	/* layout= lets `dot -Tsvg lab.dot` pick the engine viz_render uses. */
 	/* Head/tail labels get no room from the layout: spread the nodes. */
+	/* Obstacle-avoiding splines cost sfdp 20 s at 250 nodes (straight
+	 * lines: 0.1 s); big labs get straight lines. */
 	fprintf(f, "\" labelloc=t fontname=\"Helvetica\" fontsize=16 layout=%s overlap=false"
-		   " splines=true outputorder=edgesfirst nodesep=0.9 ranksep=1.2];\n",
-		viz_engine_for(lab));
+		   " splines=%s outputorder=edgesfirst nodesep=0.9 ranksep=1.2];\n",
+		viz_engine_for(lab, st), viz_count_drawn(lab) <= VIZ_DOT_MAX_NODES ? "true" : "line");
 	fputs("  node [fontname=\"Helvetica\" fontsize=11 style=filled fillcolor=white];\n", f);
 	fputs("  edge [fontname=\"Helvetica\" fontsize=9 labelfontsize=9 labelfontcolor=\"#1f4e79\""
 	      " labeldistance=2.2];\n",
@@ -184,23 +253,33 @@ static void viz_write(FILE *f, const struct lab *lab)
 	for (i = 0; i < lab->nnodes; i++) {
 		const struct lab_node *n = lab->nodes[i];
 
+		const char *state = st != NULL && st->node_state != NULL ? st->node_state[i] : NULL;
+
 		fputs("  ", f);
 		viz_put_id(f, 'n', n->name);
 		fputs(" [label=\"", f);
 		viz_put_escaped(f, n->name);
-		fputs("\" shape=box];\n", f);
+		if (state != NULL) {
+			fputs("\\n", f);
+			viz_put_escaped(f, state);
+		}
+		fputs("\" shape=box", f);
+		if (state != NULL)
+			viz_put_state_style(f, state);
+		fputs("];\n", f);
 	}
 	for (i = 0; i < lab->nswitches; i++) {
 		const struct lab_switch *sw = lab->switches[i];
 
 		if (viz_wire_is_edge(lab, sw))
-			viz_write_wire(f, lab, sw);
+			viz_write_wire(f, lab, sw, st);
 		else
 			viz_write_switch(f, sw);
 	}
 	/* One edge per cable; parallel cables stay parallel edges. */
 	for (i = 0; i < lab->nlinks; i++) {
 		const struct lab_link *l = lab->links[i];
+		const char *t;
 
 		if (l->iface == NULL || l->sw == NULL || viz_wire_is_edge(lab, l->sw))
 			continue;
@@ -211,12 +290,22 @@ static void viz_write(FILE *f, const struct lab *lab)
 		fputs(" [taillabel=", f);
 		viz_put_iface_label(f, l->iface);
 		viz_put_tooltip(f, l);
+		if ((t = viz_link_label(lab, st, l)) != NULL) {
+			fputs(" label=\"", f);
+			viz_put_escaped(f, t);
+			fputc('"', f);
+		}
 		fputs("];\n", f);
 	}
 	fputs("}\n", f);
 }
 
 char *viz_topology_dot(const struct lab *lab)
+{
+	return viz_topology_dot_style(lab, NULL);
+}
+
+char *viz_topology_dot_style(const struct lab *lab, const struct viz_style *st)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -227,7 +316,7 @@ char *viz_topology_dot(const struct lab *lab)
 	f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return NULL;
-	viz_write(f, lab);
+	viz_write(f, lab, st);
 	if (ferror(f)) {
 		fclose(f);
 		free(buf);
@@ -250,6 +339,16 @@ static int viz_known_format(const char *format)
 	return 0;
 }
 
+/*
+ * The one Graphviz context of the process.  A context per render is not
+ * safe: the pango plugin (Graphviz 2.42, Debian 12) caches a pointer to
+ * the last font name, which belongs to the context, and reads it after
+ * gvFreeContext (ASan: heap-use-after-free in textspan_size on the second
+ * render).  A run renders several times (report.html early, at start()
+ * and at the end; topology.svg), so the context lives until exit.
+ */
+static GVC_t *viz_gvc;
+
 /* Lay out and render dot text into f.  0 or -1 with err filled. */
 static int viz_render_gv(const char *dot, const char *engine, const char *format, FILE *f, char *err,
 			 size_t errlen)
@@ -258,7 +357,9 @@ static int viz_render_gv(const char *dot, const char *engine, const char *format
 	Agraph_t *g;
 	int rc = -1;
 
-	gvc = gvContext();
+	if (viz_gvc == NULL)
+		viz_gvc = gvContext();
+	gvc = viz_gvc;
 	if (gvc == NULL) {
 		viz_err(err, errlen, "graphviz: cannot create a context");
 		return -1;
@@ -290,11 +391,86 @@ static int viz_render_gv(const char *dot, const char *engine, const char *format
 out_graph:
 	agclose(g);
 out:
-	gvFreeContext(gvc);
 	return rc;
 }
 
+/* Check the inputs and build the dot text; NULL with err filled. */
+static char *viz_prepare(const struct lab *lab, const char *format, const struct viz_style *st, char *err,
+			 size_t errlen)
+{
+	char *dot;
+
+	if (lab == NULL || format == NULL) {
+		viz_err(err, errlen, "viz: missing lab or format");
+		return NULL;
+	}
+	if (!viz_known_format(format)) {
+		viz_err(err, errlen, "unknown output format '%s' (use svg, png, pdf or dot)", format);
+		return NULL;
+	}
+	if (st != NULL && st->engine != NULL && !viz_known_engine(st->engine)) {
+		viz_err(err, errlen, "unknown layout engine '%s' (use dot, neato, sfdp, fdp, circo or twopi)",
+			st->engine);
+		return NULL;
+	}
+	dot = viz_topology_dot_style(lab, st);
+	if (dot == NULL)
+		viz_err(err, errlen, "lab %s: cannot build the dot text: %s", lab->name, strerror(errno));
+	return dot;
+}
+
+/* The picture of dot into f.  0 or -1 with err filled. */
+static int viz_emit(const struct lab *lab, const char *dot, const char *format, const struct viz_style *st,
+		    FILE *f, const char *what, char *err, size_t errlen)
+{
+	if (strcmp(format, "dot") == 0) {
+		if (fputs(dot, f) == EOF) {
+			viz_err(err, errlen, "%s: write: %s", what, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	return viz_render_gv(dot, viz_engine_for(lab, st), format, f, err, errlen);
+}
+
+char *viz_render_mem(const struct lab *lab, const char *format, const struct viz_style *st, size_t *lenp,
+		     char *err, size_t errlen)
+{
+	char *dot, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if ((dot = viz_prepare(lab, format, st, err, errlen)) == NULL)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		viz_err(err, errlen, "viz: %s", strerror(errno));
+		free(dot);
+		return NULL;
+	}
+	rc = viz_emit(lab, dot, format, st, f, "memory", err, errlen);
+	free(dot);
+	if (fclose(f) != 0 && rc == 0) {
+		viz_err(err, errlen, "viz: %s", strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0) {
+		free(buf);
+		return NULL;
+	}
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
 int viz_render(const struct lab *lab, const char *format, const char *dest, char *err, size_t errlen)
+{
+	return viz_render_style(lab, format, dest, NULL, err, errlen);
+}
+
+int viz_render_style(const struct lab *lab, const char *format, const char *dest, const struct viz_style *st,
+		     char *err, size_t errlen)
 {
 	char *dot = NULL, *tmp = NULL;
 	FILE *f = NULL;
@@ -302,18 +478,20 @@ int viz_render(const struct lab *lab, const char *format, const char *dest, char
 	mode_t mask;
 	int fd, rc = -1;
 
-	if (lab == NULL || format == NULL || dest == NULL || dest[0] == '\0') {
-		viz_err(err, errlen, "viz: missing lab, format or output path");
+	if (dest == NULL || dest[0] == '\0') {
+		viz_err(err, errlen, "viz: missing output path");
 		return -1;
 	}
-	if (!viz_known_format(format)) {
-		viz_err(err, errlen, "unknown output format '%s' (use svg, png, pdf or dot)", format);
+	if ((dot = viz_prepare(lab, format, st, err, errlen)) == NULL)
 		return -1;
-	}
-	dot = viz_topology_dot(lab);
-	if (dot == NULL) {
-		viz_err(err, errlen, "lab %s: cannot build the dot text: %s", lab->name, strerror(errno));
-		return -1;
+	if (strcmp(dest, "-") == 0) {
+		rc = viz_emit(lab, dot, format, st, stdout, "stdout", err, errlen);
+		if (rc == 0 && fflush(stdout) != 0) {
+			viz_err(err, errlen, "stdout: write: %s", strerror(errno));
+			rc = -1;
+		}
+		free(dot);
+		return rc;
 	}
 	/* Same folder as dest, so rename(2) replaces it atomically. */
 	tmplen = strlen(dest) + sizeof(".tmpXXXXXX");
@@ -340,14 +518,8 @@ int viz_render(const struct lab *lab, const char *format, const char *dest, char
 		close(fd);
 		goto out_unlink;
 	}
-	if (strcmp(format, "dot") == 0) {
-		if (fputs(dot, f) == EOF) {
-			viz_err(err, errlen, "%s: write: %s", tmp, strerror(errno));
-			goto out_unlink;
-		}
-	} else if (viz_render_gv(dot, viz_engine_for(lab), format, f, err, errlen) != 0) {
+	if (viz_emit(lab, dot, format, st, f, tmp, err, errlen) != 0)
 		goto out_unlink;
-	}
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
 		viz_err(err, errlen, "%s: write: %s", tmp, strerror(errno ? errno : EIO));
 		goto out_unlink;

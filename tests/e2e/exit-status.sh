@@ -32,6 +32,12 @@ UMLAB_KERNEL=/nonexistent/linux.uml "$UMLAB" run -o "$T/env" "$SCEN/failing-chec
 expect_eq "a missing guest kernel exits 3" 3 "$?"
 expect "the error names the package" grep -q "user-mode-linux" "$T/env.out"
 
+"$UMLAB" doctor > "$T/doc.out" 2>&1
+expect_eq "doctor on this machine exits 0" 0 "$?"
+UMLAB_KERNEL=/nonexistent/linux.uml "$UMLAB" doctor > "$T/doc2.out" 2>&1
+expect_eq "doctor without a guest kernel exits 3" 3 "$?"
+expect "and says how to fix it" grep -q "FIX  guest kernel /nonexistent/linux.uml: apt-get install user-mode-linux" "$T/doc2.out"
+
 expect "no guest kernel is left" wait_for 2 no_guests
 expect "no runtime folder is left" no_rundirs
 finish

@@ -39,7 +39,7 @@ guest_count() {
 	[ -n "$pids" ] || { echo 0; return; }
 	ps -o pgid= -p "$pids" | sort -u | wc -l
 }
-rundirs_left() { find "$T/run/umlab" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+rundirs_left() { find "$T/run/umlab" -mindepth 1 -maxdepth 1 ! -name labs 2>/dev/null | wc -l; }
 # Wait up to $1 seconds for a condition (a command) to hold.
 wait_for() {
 	local limit=$1 i=0; shift

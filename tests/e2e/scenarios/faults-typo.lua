@@ -1,0 +1,5 @@
+local s = switch("s")
+local a = node("a")
+link(a, s, "10.6.2.1/24")
+start()
+fault("crash", "zz")
