@@ -335,9 +335,15 @@ child_ready(int fd, uint32_t events, void *arg)
 	loop_child_cb cb = w->child_cb;
 	void *cbarg = w->arg;
 	int status = 0;
+	siginfo_t si;
 
-	if (waitpid(pid, &status, WNOHANG) == 0)
+	/* WEXITED only: the controller may be the guest's tracer
+	 * (node/ptrace.c), and waitpid() would report its ptrace stops as
+	 * if they were the child's end. */
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid != pid)
 		return;   /* not dead yet: a spurious wakeup */
+	status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
 	loop_del_fd(l, fd);
 	w->pid = 0;
 	close(fd);

@@ -23,7 +23,26 @@
 struct reaper {
 	pid_t pid;
 	int fd;
+	int log;    /* RUNDIR/pgids: the same lines, for a sweep after we all died */
 };
+
+char *
+reaper_shm_dir(const char *rundir)
+{
+	const char *base = strrchr(rundir, '/');
+
+	return xasprintf("/dev/shm/umlab-%u-%s", (unsigned)getuid(), base ? base + 1 : rundir);
+}
+
+static void
+remove_rundir(const char *rundir)
+{
+	char *shm = reaper_shm_dir(rundir);
+
+	rm_rf(rundir);
+	rm_rf(shm);   /* usually absent */
+	free(shm);
+}
 
 static void
 reaper_main(int rfd, const char *rundir)
@@ -69,7 +88,7 @@ reaper_main(int rfd, const char *rundir)
 	}
 	for (size_t k = 0; k < n; k++)
 		kill(-groups[k], SIGKILL);
-	rm_rf(rundir);
+	remove_rundir(rundir);
 	_exit(0);
 }
 
@@ -107,6 +126,12 @@ reaper_start(const char *rundir)
 	r = xcalloc(1, sizeof(*r));
 	r->pid = pid;
 	r->fd = p[1];
+	{
+		char *log = xasprintf("%s/pgids", rundir);
+
+		r->log = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		free(log);
+	}
 	return r;
 }
 
@@ -118,6 +143,8 @@ send_line(struct reaper *r, char sign, pid_t pgid)
 
 	if (r != NULL && r->fd >= 0)
 		(void)!write(r->fd, line, (size_t)n);
+	if (r != NULL && r->log >= 0)
+		(void)!write(r->log, line, (size_t)n);
 }
 
 void
@@ -138,9 +165,90 @@ reaper_finish(struct reaper *r)
 	if (r == NULL)
 		return;
 	close(r->fd);
+	if (r->log >= 0)
+		close(r->log);
 	while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	free(r);
+}
+
+/* Does process group g still hold a guest of rundir?  Its members are
+ * linux.uml processes whose command line names uml_dir=RUNDIR/...; the
+ * group leader may be gone (its helpers keep the group), so look at any
+ * member.  This scan of /proc runs only when a dead lab left a folder. */
+static int
+group_is_ours(pid_t g, const char *rundir)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char *want = xasprintf("uml_dir=%s/", rundir);
+	int found = 0;
+
+	while (d != NULL && !found && (e = readdir(d)) != NULL) {
+		char path[300], *txt, *p;
+		size_t len;
+		long pgrp = 0;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((txt = read_file(path, 1024, NULL)) == NULL)
+			continue;
+		/* pid (comm) state ppid pgrp ...: comm may hold spaces. */
+		if ((p = strrchr(txt, ')')) != NULL)
+			sscanf(p + 1, " %*c %*d %ld", &pgrp);
+		free(txt);
+		if (pgrp != (long)g)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((txt = read_file(path, 8192, &len)) == NULL)
+			continue;
+		for (size_t i = 0; i + 1 < len; i++)
+			if (txt[i] == '\0')
+				txt[i] = ' ';
+		found = strstr(txt, want) != NULL;
+		free(txt);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(want);
+	return found;
+}
+
+/* Kill what is left of the guests recorded in dir/pgids. */
+static void
+kill_stale_guests(const char *dir)
+{
+	char *path = xasprintf("%s/pgids", dir), *txt = read_file(path, 1 << 20, NULL), *line, *save;
+	pid_t *set = NULL;
+	size_t n = 0;
+
+	free(path);
+	if (txt == NULL)
+		return;
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		pid_t g = (pid_t)atol(line + 1);
+
+		if (g <= 1)
+			continue;
+		if (line[0] == '+') {
+			set = realloc(set, (n + 1) * sizeof(*set));
+			if (set == NULL)
+				break;
+			set[n++] = g;
+		} else if (line[0] == '-') {
+			for (size_t k = 0; k < n; k++)
+				if (set[k] == g) {
+					set[k] = set[--n];
+					break;
+				}
+		}
+	}
+	for (size_t k = 0; set && k < n; k++)
+		if (group_is_ours(set[k], dir))
+			kill(-set[k], SIGKILL);
+	free(set);
+	free(txt);
 }
 
 int
@@ -164,7 +272,11 @@ reaper_sweep_stale(const char *parent)
 		pid = txt ? atol(txt) : 0;
 		/* No pid file yet: a lab being created right now; leave it. */
 		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-			if (rm_rf(dir) == 0)
+			/* Controller and reaper both died (SIGKILL of both): its
+			 * guests' helpers may still run. */
+			kill_stale_guests(dir);
+			remove_rundir(dir);
+			if (access(dir, F_OK) < 0)
 				removed++;
 		}
 		free(txt);

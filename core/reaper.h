@@ -23,8 +23,14 @@ void reaper_forget(struct reaper *r, pid_t pgid);
 /* Normal end: the reaper does its sweep now and exits; we wait for it. */
 void reaper_finish(struct reaper *r);
 
+/* The folder in /dev/shm that holds rundir's guest memory files when
+ * rundir is not on tmpfs (malloc'ed); removed with rundir. */
+char *reaper_shm_dir(const char *rundir);
+
 /* Remove runtime folders under parent whose controller (the pid in
- * their "pid" file) is dead.  Returns how many were removed. */
+ * their "pid" file) is dead, first killing the process groups of their
+ * guests still alive (recorded in RUNDIR/pgids; checked against each
+ * process's uml_dir= before the kill).  Returns how many were removed. */
 int reaper_sweep_stale(const char *parent);
 
 #endif

@@ -185,6 +185,77 @@ copy_file(const char *from, const char *to, mode_t mode)
 	return rc;
 }
 
+static int
+copy_tree_at(const char *from, const char *to, uid_t uid, gid_t gid, int depth, char *err,
+	     size_t errlen)
+{
+	struct stat st;
+	int rc = 0;
+
+	if (depth > 64) {
+		snprintf(err, errlen, "%s: nested too deep", from);
+		errno = ELOOP;
+		return -1;
+	}
+	if (lstat(from, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", from, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d;
+		struct dirent *e;
+
+		if (mkdir(to, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", to, strerror(errno));
+			return -1;
+		}
+		if ((d = opendir(from)) == NULL) {
+			snprintf(err, errlen, "%s: %s", from, strerror(errno));
+			return -1;
+		}
+		while (rc == 0 && (e = readdir(d)) != NULL) {
+			char *f, *t;
+
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			f = xasprintf("%s/%s", from, e->d_name);
+			t = xasprintf("%s/%s", to, e->d_name);
+			rc = copy_tree_at(f, t, uid, gid, depth + 1, err, errlen);
+			free(f);
+			free(t);
+		}
+		closedir(d);
+		if (rc == 0 && chmod(to, st.st_mode & 07777) < 0)
+			rc = -1;
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(from, target, sizeof(target) - 1);
+
+		if (n < 0 || (target[n] = '\0', symlink(target, to)) < 0) {
+			snprintf(err, errlen, "%s: %s", to, strerror(errno));
+			return -1;
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		if (copy_file(from, to, st.st_mode & 07777) < 0 || chmod(to, st.st_mode & 07777) < 0) {
+			snprintf(err, errlen, "%s: %s", from, strerror(errno));
+			return -1;
+		}
+	} else {
+		return 0;   /* devices, fifos, sockets: not node files */
+	}
+	if (rc == 0 && uid != (uid_t)-1 && lchown(to, uid, gid) < 0) {
+		snprintf(err, errlen, "%s: chown: %s", to, strerror(errno));
+		return -1;
+	}
+	return rc;
+}
+
+int
+copy_tree(const char *from, const char *to, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	return copy_tree_at(from, to, uid, gid, 0, err, errlen);
+}
+
 char *
 read_file(const char *path, size_t max, size_t *lenp)
 {

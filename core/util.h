@@ -29,6 +29,10 @@ int rm_rf(const char *path);
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* Copy a regular file; 0 on success. */
 int copy_file(const char *from, const char *to, mode_t mode);
+/* cp -a of a tree (files, folders, symlinks; modes kept); when uid is
+ * not -1 everything made is chowned to uid:gid.  0 on success, else -1
+ * with errno and the failing path in err. */
+int copy_tree(const char *from, const char *to, uid_t uid, gid_t gid, char *err, size_t errlen);
 /* The last `lines` lines of a file, malloc'ed ("" if unreadable). */
 char *file_tail(const char *path, int lines);
 /* Read a whole file (at most max bytes) into a malloc'ed NUL-terminated buffer. */

@@ -558,6 +558,12 @@ root_overlay(struct init *in, const char *kind, const char *dev, const char *lab
 	}
 	mkdir("/run/lock", 01777);
 	chmod("/run/lock", 01777);
+	/* When the guest kernel runs as an unprivileged host uid, the host's
+	 * /root (0700) cannot even be looked into, so the overlay cannot copy
+	 * it up: give the guest's root a home of its own. */
+	if (access("/root", R_OK | X_OK) == -1 &&
+	    mount("tmpfs", "/root", "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") == -1)
+		warnmsg("mount /root: %s", strerror(errno));
 	in->overlay = 1;
 	return NULL;
 fail:

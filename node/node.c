@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,8 +23,10 @@
 #include "core/loop.h"
 #include "core/reaper.h"
 #include "core/util.h"
+#include "node/confine.h"
 #include "node/mconsole.h"
 #include "node/node.h"
+#include "node/ptrace.h"
 
 #define POWEROFF_TIMEOUT_NS (3 * LOOP_NS_PER_S)
 #define HALT_TIMEOUT_NS (2 * LOOP_NS_PER_S)
@@ -58,6 +61,19 @@ struct node {
 	struct loop_timer *timer; /* boot timeout or the next stop step */
 	int stop_step;            /* 0 none, 1 powered off, 2 halted, 3 killed */
 	int stop_requested;
+	/* What node_respawn() needs: the spawn recipe. */
+	char **argv;
+	char *tmpdir_env;         /* "TMPDIR=..." */
+	char *init;
+	char *net_dir;
+	char **ro_paths;
+	char *rw_file;
+	int confine, set_ids;
+	uid_t uid;
+	gid_t gid;
+	int64_t boot_timeout_ns;
+	unsigned boots;
+	struct node_trace tr;
 };
 
 const char *
@@ -137,18 +153,27 @@ node_free_argv(char **argv)
 	free(argv);
 }
 
-/* In the child: never returns. */
+/* In the child: never returns.  Only what is safe after fork: no malloc. */
 static void
-exec_guest(const struct node_config *c, char **argv, int to_guest, int from_guest, int console,
-	   pid_t parent)
+exec_guest(const struct node *n, int to_guest, int from_guest, int console, pid_t parent)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "TMPDIR=/dev/shm" : "TMPDIR=/tmp";
-	char *envp[] = { (char *)tmp, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *envp[] = { n->tmpdir_env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	int devnull;
 	sigset_t none;
 
 	setsid();
-	/* Second line of defence after the reaper: the kernel dies with us. */
+	if (n->set_ids) {
+		/* Root started us: the guest gets no more rights than it
+		 * needs (DESIGN.md, Security). */
+		if (setgroups(0, NULL) < 0 || setresgid(n->gid, n->gid, n->gid) < 0 ||
+		    setresuid(n->uid, n->uid, n->uid) < 0) {
+			dprintf(console, "umlab: node %s: cannot switch to uid %u: %s\n", n->name,
+				(unsigned)n->uid, strerror(errno));
+			_exit(127);
+		}
+	}
+	/* Second line of defence after the reaper: the kernel dies with us.
+	 * After the uid change, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
@@ -156,6 +181,21 @@ exec_guest(const struct node_config *c, char **argv, int to_guest, int from_gues
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
+	if (n->confine) {
+		struct confine_rules r = {
+			.node_dir = n->dir,
+			.tmp_dir = n->tmpdir_env + strlen("TMPDIR="),
+			.net_dir = n->net_dir,
+			.init = n->init,
+			.ro_paths = (const char *const *)n->ro_paths,
+			.rw_file = n->rw_file,
+		};
+
+		if (confine_self(&r) < 0) {
+			dprintf(console, "umlab: node %s: landlock: %s\n", n->name, strerror(errno));
+			_exit(127);
+		}
+	}
 	devnull = open("/dev/null", O_RDONLY);
 	/* Move the fds out of the way of 0..4 before placing them. */
 	to_guest = fcntl(to_guest, F_DUPFD, 10);
@@ -170,10 +210,10 @@ exec_guest(const struct node_config *c, char **argv, int to_guest, int from_gues
 	dup2(to_guest, 3);
 	dup2(from_guest, 4);
 	closefrom(5);
-	if (chdir(c->dir) < 0)
+	if (chdir(n->dir) < 0)
 		_exit(127);
-	execve(argv[0], argv, envp);
-	dprintf(2, "umlab: exec %s: %s\n", argv[0], strerror(errno));
+	execve(n->argv[0], n->argv, envp);
+	dprintf(2, "umlab: exec %s: %s\n", n->argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -187,6 +227,7 @@ on_child(pid_t pid, int status, void *arg)
 
 	/* The kernel's helpers outlive it when it dies by a signal. */
 	kill(-n->pid, SIGKILL);
+	ptrace_forget(&n->tr);
 	reaper_forget(n->reaper, n->pid);
 	n->pid = 0;
 	if (n->timer) {
@@ -292,14 +333,74 @@ boot_timeout(struct loop_timer *t, void *arg)
 	return LOOP_TIMER_DONE;
 }
 
+/* Fork and exec the guest for n (n->pid == 0).  0 or -1 with err. */
+static int
+spawn(struct node *n, char *err, size_t errlen)
+{
+	int to_guest[2] = { -1, -1 }, from_guest[2] = { -1, -1 }, console = -1;
+	pid_t pid, self = getpid();
+
+	console = open(n->console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (console < 0) {
+		snprintf(err, errlen, "node %s: console log %s: %s", n->name, n->console_log,
+			 strerror(errno));
+		return -1;
+	}
+	if (pipe2(to_guest, O_CLOEXEC) < 0 || pipe2(from_guest, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "node %s: pipe: %s", n->name, strerror(errno));
+		goto fail;
+	}
+	pid = fork();
+	if (pid == 0)
+		exec_guest(n, to_guest[0], from_guest[1], console, self);
+	if (pid < 0) {
+		snprintf(err, errlen, "node %s: fork: %s", n->name, strerror(errno));
+		goto fail;
+	}
+	close(to_guest[0]);
+	close(from_guest[1]);
+	close(console);
+	n->pid = pid;
+	n->state = NODE_BOOTING;
+	n->stop_step = 0;
+	n->stop_requested = 0;
+	n->t_ready = 0;
+	n->boots++;
+	free(n->reason);
+	n->reason = xstrdup("");
+	n->t_spawn = loop_now();
+	reaper_watch(n->reaper, pid);
+	n->agent = agent_new(n->loop, from_guest[0], to_guest[1], &agent_events, n);
+	if (loop_add_child(n->loop, pid, on_child, n) < 0) {
+		snprintf(err, errlen, "node %s: pidfd_open: %s", n->name, strerror(errno));
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		reaper_forget(n->reaper, pid);
+		n->pid = 0;
+		agent_free(n->agent);
+		n->agent = NULL;
+		return -1;
+	}
+	n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (to_guest[i] >= 0)
+			close(to_guest[i]);
+		if (from_guest[i] >= 0)
+			close(from_guest[i]);
+	}
+	close(console);
+	return -1;
+}
+
 struct node *
 node_start(struct loop *l, const struct node_config *c, const struct node_events *ev, void *arg,
 	   char *err, size_t errlen)
 {
-	int to_guest[2] = { -1, -1 }, from_guest[2] = { -1, -1 }, console = -1;
 	struct node *n;
-	char **argv;
-	pid_t pid, self = getpid();
+	size_t k = 0;
 
 	if (access(c->kernel, X_OK) < 0) {
 		snprintf(err, errlen, "node %s: guest kernel %s: %s (install the Debian package "
@@ -314,29 +415,10 @@ node_start(struct loop *l, const struct node_config *c, const struct node_events
 		snprintf(err, errlen, "node %s: mkdir %s: %s", c->name, c->dir, strerror(errno));
 		return NULL;
 	}
-	console = open(c->console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (console < 0) {
-		snprintf(err, errlen, "node %s: console log %s: %s", c->name, c->console_log,
-			 strerror(errno));
+	if (c->set_ids && chown(c->dir, c->uid, c->gid) < 0) {
+		snprintf(err, errlen, "node %s: chown %s: %s", c->name, c->dir, strerror(errno));
 		return NULL;
 	}
-	if (pipe2(to_guest, O_CLOEXEC) < 0 || pipe2(from_guest, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "node %s: pipe: %s", c->name, strerror(errno));
-		goto fail;
-	}
-	argv = node_build_argv(c);
-	pid = fork();
-	if (pid == 0)
-		exec_guest(c, argv, to_guest[0], from_guest[1], console, self);
-	node_free_argv(argv);
-	if (pid < 0) {
-		snprintf(err, errlen, "node %s: fork: %s", c->name, strerror(errno));
-		goto fail;
-	}
-	close(to_guest[0]);
-	close(from_guest[1]);
-	close(console);
-
 	n = xcalloc(1, sizeof(*n));
 	n->loop = l;
 	n->name = xstrdup(c->name);
@@ -347,34 +429,46 @@ node_start(struct loop *l, const struct node_config *c, const struct node_events
 	n->reaper = c->reaper;
 	n->ev = ev;
 	n->arg = arg;
-	n->pid = pid;
-	n->state = NODE_BOOTING;
 	n->reason = xstrdup("");
-	n->t_spawn = loop_now();
-	reaper_watch(n->reaper, pid);
-	n->agent = agent_new(l, from_guest[0], to_guest[1], &agent_events, n);
-	if (loop_add_child(l, pid, on_child, n) < 0) {
-		snprintf(err, errlen, "node %s: pidfd_open: %s", c->name, strerror(errno));
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		reaper_forget(n->reaper, pid);
-		n->pid = 0;
+	n->argv = node_build_argv(c);
+	n->tmpdir_env = xasprintf("TMPDIR=%s", c->tmpdir ? c->tmpdir : c->dir);
+	n->init = xstrdup(c->init);
+	n->net_dir = c->net_dir ? xstrdup(c->net_dir) : NULL;
+	while (c->ro_paths && c->ro_paths[k])
+		k++;
+	n->ro_paths = xcalloc(k + 1, sizeof(char *));
+	for (size_t i = 0; i < k; i++)
+		n->ro_paths[i] = xstrdup(c->ro_paths[i]);
+	n->rw_file = c->rw_file ? xstrdup(c->rw_file) : NULL;
+	n->confine = c->confine && confine_abi() > 0;
+	n->set_ids = c->set_ids;
+	n->uid = c->uid;
+	n->gid = c->gid;
+	n->boot_timeout_ns = c->boot_timeout_ns ? c->boot_timeout_ns : DEFAULT_BOOT_TIMEOUT_NS;
+	if (spawn(n, err, errlen) < 0) {
 		node_free(n);
 		return NULL;
 	}
-	n->timer = loop_timer_add(l, c->boot_timeout_ns ? c->boot_timeout_ns : DEFAULT_BOOT_TIMEOUT_NS,
-				  boot_timeout, n);
 	return n;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (to_guest[i] >= 0)
-			close(to_guest[i]);
-		if (from_guest[i] >= 0)
-			close(from_guest[i]);
+}
+
+int
+node_respawn(struct node *n, char *err, size_t errlen)
+{
+	if (n->pid != 0) {
+		snprintf(err, errlen, "node %s: still running", n->name);
+		errno = EBUSY;
+		return -1;
 	}
-	close(console);
-	return NULL;
+	if (n->timer) {
+		loop_timer_cancel(n->loop, n->timer);
+		n->timer = NULL;
+	}
+	if (n->agent) {
+		agent_free(n->agent);
+		n->agent = NULL;
+	}
+	return spawn(n, err, errlen);
 }
 
 static int64_t
@@ -413,9 +507,93 @@ node_stop(struct node *n)
 		return;
 	n->stop_requested = 1;
 	n->state = NODE_STOPPING;
+	if (n->tr.pid)
+		node_thaw(n);   /* a frozen guest cannot power itself off */
 	if (n->timer)
 		loop_timer_cancel(n->loop, n->timer);
 	n->timer = loop_timer_add(n->loop, 0, stop_step, n);
+}
+
+void
+node_halt(struct node *n)
+{
+	if (n->pid == 0 || n->stop_requested)
+		return;
+	n->stop_requested = 1;
+	n->state = NODE_STOPPING;
+	if (n->tr.pid)
+		node_thaw(n);
+	if (n->timer)
+		loop_timer_cancel(n->loop, n->timer);
+	n->stop_step = 1;   /* the next step is mconsole halt */
+	n->timer = loop_timer_add(n->loop, 0, stop_step, n);
+}
+
+int
+node_reboot(struct node *n)
+{
+	if (n->pid == 0 || n->stop_requested) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (n->tr.pid)
+		node_thaw(n);
+	if (mconsole_command(n->mconsole, "reboot", NULL, 0, 0) < 0)
+		return -1;
+	n->state = NODE_BOOTING;
+	n->t_spawn = loop_now();
+	n->t_ready = 0;
+	n->boots++;
+	if (n->timer)
+		loop_timer_cancel(n->loop, n->timer);
+	n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+	return 0;
+}
+
+int
+node_freeze(struct node *n)
+{
+	if (n->pid == 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return ptrace_freeze(&n->tr, n->pid);
+}
+
+int
+node_thaw(struct node *n)
+{
+	return ptrace_thaw(&n->tr);
+}
+
+int
+node_frozen(const struct node *n)
+{
+	return n->tr.pid != 0;
+}
+
+int
+node_regs(struct node *n, struct user_regs_struct *regs)
+{
+	return ptrace_regs(&n->tr, regs);
+}
+
+unsigned long
+node_ptrace_stops(const struct node *n)
+{
+	return (unsigned long)n->tr.stops;
+}
+
+double
+node_freeze_latency(const struct node *n)
+{
+	return (double)n->tr.last_latency_ns / 1e9;
+}
+
+unsigned
+node_boots(const struct node *n)
+{
+	return n->boots;
 }
 
 void
@@ -437,6 +615,8 @@ node_free(struct node *n)
 	if (n == NULL)
 		return;
 	if (n->pid > 0) {
+		if (n->tr.pid)
+			ptrace_thaw(&n->tr);   /* so that waitpid below sees the exit, not a stop */
 		loop_del_child(n->loop, n->pid);
 		kill(-n->pid, SIGKILL);
 		kill(n->pid, SIGKILL);
@@ -455,6 +635,12 @@ node_free(struct node *n)
 	free(n->setup);
 	free(n->reason);
 	free(n->ready_info);
+	node_free_argv(n->argv);
+	node_free_argv(n->ro_paths);
+	free(n->rw_file);
+	free(n->tmpdir_env);
+	free(n->init);
+	free(n->net_dir);
 	free(n);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include "node/agent.h"
 
@@ -34,6 +35,15 @@ struct node_config {
 	const char *disk;        /* NULL or an image for ubd0 (/dev/ubda in the guest) */
 	int64_t boot_timeout_ns; /* 0: 60 s */
 	struct reaper *reaper;   /* told about the guest's process group */
+	/* Confinement and rights (all optional). */
+	const char *tmpdir;      /* guest memory file; NULL: the node's folder */
+	const char *net_dir;     /* where the guest binds its NICs' PATH+ sockets */
+	const char *const *ro_paths; /* extra read-only paths for the guest (NULL-terminated) */
+	const char *rw_file;     /* a file the guest reads and writes (its disk), or NULL */
+	int confine;             /* Landlock the guest kernel (when the kernel has it) */
+	uid_t uid;               /* run the guest as uid:gid when we are root ... */
+	gid_t gid;
+	int set_ids;             /* ... if this is set */
 };
 
 enum node_state { NODE_BOOTING, NODE_READY, NODE_STOPPING, NODE_STOPPED, NODE_CRASHED };
@@ -52,6 +62,31 @@ struct node *node_start(struct loop *l, const struct node_config *c, const struc
 void node_stop(struct node *n);
 /* Immediate SIGKILL of the guest's process group. */
 void node_kill(struct node *n, const char *reason);
+/* mconsole halt (no clean power-off in the guest), SIGKILL after a
+ * timeout.  `exited` follows with NODE_STOPPED. */
+void node_halt(struct node *n);
+/* Reboot in place: mconsole "reboot" makes UML re-exec itself in the
+ * same process (same pid and process group, same pipes); the new init
+ * says HELLO again and gets SETUP again.  The node is booting until its
+ * agent is ready (`ready` follows).  0, or -1 if mconsole failed. */
+int node_reboot(struct node *n);
+/* Boot a stopped or crashed node again with the same configuration (same
+ * NICs: the fabric's ports stay, the guest binds PATH+ again).  `ready`
+ * or `exited` follow as for node_start().  0, or -1 (EBUSY: it runs). */
+int node_respawn(struct node *n, char *err, size_t errlen);
+/* Freeze the guest kernel (ptrace seize + interrupt; see node/ptrace.h),
+ * thaw it.  0 or -1/errno.  While not frozen the guest is not traced. */
+int node_freeze(struct node *n);
+int node_thaw(struct node *n);
+int node_frozen(const struct node *n);
+/* Registers of the frozen kernel process. */
+int node_regs(struct node *n, struct user_regs_struct *regs);
+/* Ptrace stops seen so far (0 unless a freeze happened); the last
+ * freeze's latency, request to confirmed stop, in seconds. */
+unsigned long node_ptrace_stops(const struct node *n);
+double node_freeze_latency(const struct node *n);
+/* How many times this node was spawned. */
+unsigned node_boots(const struct node *n);
 /* Free a node; kills the guest first if it still runs. */
 void node_free(struct node *n);
 

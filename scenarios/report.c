@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "faults/fault.h"
 #include "netsim/netsim.h"
+#include "node/confine.h"
 #include "node/node.h"
 #include "scenarios/runtime.h"
 #include "scenarios/scn_int.h"
@@ -93,6 +94,10 @@ scn_nodes_json(struct scn *s)
 			json_object_set_new(o, "boot_s", json_null());
 		if (n && *node_reason(n))
 			json_object_set_new(o, "reason", json_string(node_reason(n)));
+		if (n) {
+			json_object_set_new(o, "boots", json_integer(node_boots(n)));
+			json_object_set_new(o, "ptrace_stops", json_integer((json_int_t)node_ptrace_stops(n)));
+		}
 		json_object_set_new(o, "console", json_sprintf("console/%s.log", ln->name));
 		for (int k = 0; k < ln->nifaces; k++) {
 			json_t *f = json_object();
@@ -261,6 +266,7 @@ scn_write_report(struct scn *s)
 	}
 	json_object_set_new(r, "duration_s", json_real(s->duration_s));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
+	json_object_set_new(r, "confinement", json_string(confine_kind()));
 	json_object_set_new(r, "nodes", scn_nodes_json(s));
 	json_object_set_new(r, "links", scn_links_json(s));
 	json_object_set_new(r, "checks", checks_json(s));

@@ -34,6 +34,8 @@ struct rt_options {
 	int capture;             /* write pcap/<link>.pcap */
 	int max_booting;         /* bounded parallel boots; 0: a default */
 	int quiet;               /* no progress line */
+	const char *const *ro_paths; /* host folders every guest may read (the lab's
+	                                folder...), NULL-terminated or NULL */
 };
 
 /* Creates the runtime folder and the reaper.  NULL with err on failure;
@@ -50,6 +52,24 @@ void rt_free(struct rt *rt);
 struct node *rt_node(struct rt *rt, const struct lab_node *ln);
 struct ns_fabric *rt_fabric(struct rt *rt);
 const char *rt_dir(const struct rt *rt);
+/* One node's life while the lab runs. */
+enum rt_life {
+	RT_LIFE_STOP,     /* clean: agent power-off, then halt, then kill */
+	RT_LIFE_HALT,     /* mconsole halt */
+	RT_LIFE_KILL,     /* SIGKILL of its process group */
+	RT_LIFE_START,    /* boot a stopped node again */
+	RT_LIFE_RESTART,  /* clean stop, then boot */
+	RT_LIFE_REBOOT,   /* mconsole reboot in place (else halt, then boot) */
+};
+/* Done: ok = 1, or ok = 0 and msg says why. */
+typedef void (*rt_life_cb)(struct rt *rt, struct lab_node *ln, int ok, const char *msg, void *arg);
+/* Start op on ln; cb follows once it is stopped (STOP/HALT/KILL) or
+ * ready again (START/RESTART/REBOOT).  -1 with err when op does not
+ * apply to the node's state (then cb is never called). */
+int rt_node_life(struct rt *rt, struct lab_node *ln, enum rt_life op, rt_life_cb cb, void *arg,
+		 char *err, size_t errlen);
+/* "landlock" or "none": how guests are confined. */
+const char *rt_confinement(const struct rt *rt);
 /* Find umlab-init: $UMLAB_INIT, next to /proc/self/exe, or the install dir. */
 const char *rt_find_init(void);
 

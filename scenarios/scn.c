@@ -562,12 +562,15 @@ int scn_start_lab(struct scn *s, char *err, size_t errlen);
 int
 scn_start_lab(struct scn *s, char *err, size_t errlen)
 {
+	/* Guests may read the lab's folder (node files, scripts, shared/). */
+	const char *ro_paths[] = { s->labdir, NULL };
 	struct rt_options ro = {
 		.outdir = s->outdir,
 		.kernel = s->o.kernel,
 		.init = s->o.init,
 		.capture = s->o.capture,
 		.quiet = s->o.quiet,
+		.ro_paths = ro_paths,
 	};
 
 	write_reports(s);   /* now with the lab's nodes and links */

@@ -90,6 +90,8 @@ void scn_lua_fault_open(lua_State *L);
 
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
+/* scn_lua_life.c: node:stop/start/restart/reboot/freeze/thaw, node.state */
+void scn_lua_life_open(lua_State *L);
 struct lab_node;
 /* Push the Lua object of a node. */
 void scn_push_node(lua_State *L, const struct lab_node *ln);

@@ -645,6 +645,8 @@ scn_lua_open(struct scn *s)
 	lua_pop(L, 1);
 	scn_lua_node_open(L);
 
+	scn_lua_life_open(L);
+
 	luaL_newmetatable(L, SWITCH_MT);
 	lua_pushcfunction(L, switch_tostring);
 	lua_setfield(L, -2, "__tostring");

@@ -6,6 +6,9 @@ UMLAB="$top_builddir/umlab"
 PCAP_COUNT="$top_builddir/tests/e2e/pcap-count"
 SCEN="$top_srcdir/tests/e2e/scenarios"
 T=$(mktemp -d /tmp/umlab-e2e.XXXXXX)
+# Run as root, umlab runs guests as an unprivileged uid: it must be able
+# to walk down to its node folder (not list: 0711).
+chmod 711 "$T"
 FAILS=0
 TESTNO=0
 trap 'pkill -KILL -f "uml_dir=$T/run/" 2>/dev/null; rm -rf "$T"' EXIT
