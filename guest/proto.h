@@ -25,6 +25,10 @@
 #define PROTO_MAX_PAYLOAD (64 * 1024)
 #define PROTO_VERSION 1
 
+/* Where the guest sees the host's / as the host does (its own /tmp and
+ * /run are tmpfs): init mounts hostfs there for copy, startup, shutdown. */
+#define PROTO_HOST_VIEW "/run/umlab-host"
+
 enum proto_type {
 	/* host -> guest */
 	PROTO_SETUP = 1,    /* text lines, see PROTOCOL.md; answered by READY or ERROR */

@@ -579,7 +579,7 @@ fail:
  * lab folder under the host's /tmp would be hidden.  A second hostfs
  * mount of the host's / under /run shows every host path as it is.
  */
-#define HOST_VIEW "/run/umlab-host"
+#define HOST_VIEW PROTO_HOST_VIEW
 
 static const char *
 host_path(const char *path, char *buf, size_t len)

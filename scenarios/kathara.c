@@ -18,6 +18,7 @@
 
 #include "core/lab.h"
 #include "core/util.h"
+#include "guest/proto.h"
 #include "scenarios/kathara.h"
 
 #define PUSH(arr, n) (grow((void **)&(arr), (n), sizeof(*(arr))), &(arr)[(n)++])
@@ -479,14 +480,18 @@ out(struct sbuf *b, const char *fmt, ...)
 	free(s);
 }
 
-/* A host file the guest runs, if it exists. */
+/* A host file the guest runs, if it exists, as the guest reaches it:
+ * through its view of the host's / (its own /tmp would hide a lab there). */
 static char *
 lab_file(const struct kathara_lab *kl, const char *name)
 {
-	char *p = xasprintf("%s/%s", kl->dir, name);
+	char *p = xasprintf("%s/%s", kl->dir, name), *g;
 
-	if (access(p, R_OK) == 0)
-		return p;
+	if (access(p, R_OK) == 0) {
+		g = xasprintf("%s%s", PROTO_HOST_VIEW, p);
+		free(p);
+		return g;
+	}
 	free(p);
 	return NULL;
 }
@@ -501,9 +506,11 @@ kathara_startup_script(const struct kathara_lab *kl, const struct kathara_node *
 
 	out(&b, "#!/bin/bash\n# Written by umlab from %s/lab.conf for device %s: Kathará 3.8's start "
 		"sequence.\n", kl->dir, d->name);
-	q = sq(kl->shimdir);
+	f = xasprintf("%s%s", PROTO_HOST_VIEW, kl->shimdir);
+	q = sq(f);
 	out(&b, "export PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n", q);
 	free(q);
+	free(f);
 	for (size_t i = 0; i < d->nenvs; i++) {
 		q = sq(d->envs[i].value);
 		out(&b, "export %s=%s\n", d->envs[i].key, q);
@@ -513,7 +520,9 @@ kathara_startup_script(const struct kathara_lab *kl, const struct kathara_node *
 		"2>/dev/null ||\n\t\techo \"umlab: %s: sysctl $1=$2 failed\" >&2\n}\n", d->name);
 	for (size_t i = 0; i < kn->nsysctls; i++) {
 		q = sq(kn->sysctls[i].value);
-		out(&b, "umlab_sysctl %s %s\n", kn->sysctls[i].key, q);
+		/* Debian's UML has no IPv6: nothing to disable then. */
+		out(&b, "%sumlab_sysctl %s %s\n", strncmp(kn->sysctls[i].key, "net.ipv6.", 9) == 0 ?
+		    "[ -d /proc/sys/net/ipv6 ] && " : "", kn->sysctls[i].key, q);
 		free(q);
 	}
 	if (kl->shared_dir != NULL) {
@@ -580,7 +589,8 @@ shutdown_script(const struct kathara_lab *kl, const struct kathara_node *kn)
 		if ((f = lab_file(kl, files[i])) != NULL) {
 			if (b.s == NULL)
 				out(&b, "#!/bin/bash\n# Written by umlab: Kathará's shutdown files for %s.\n"
-					"export PATH=%s:$PATH\n", kn->dev->name, kl->shimdir);
+					"export PATH=%s%s:$PATH\n", kn->dev->name, PROTO_HOST_VIEW,
+				    kl->shimdir);
 			q = sq(f);
 			out(&b, "%s %s\n", shell, q);
 			free(q);
@@ -770,7 +780,13 @@ kathara_open(const char *dir, struct lab *lab, char *err, size_t errlen)
 		return NULL;
 	}
 	out(&b, "-- the built-in scenario of a Kathará lab folder\nstart()\n"
-		"check(\"every device booted (%zu of %zu; %zu not started)\", true)\n",
+		"check(\"every device booted (%zu of %zu; %zu not started)\", true)\n"
+		"for _, n in ipairs(nodes()) do\n"
+		"  local st = n:startup_status()\n"
+		"  check(n.name .. \" ran its startup files\", st == nil or st == 0,\n"
+		"        \"its start sequence exited with status \" .. tostring(st) ..\n"
+		"        \" (see /var/log/startup.log in the node and console/\" .. n.name .. \".log)\")\n"
+		"end\n",
 	    kl->nstarted, kl->nnodes, kl->nnodes - kl->nstarted);
 	kl->scenario = b.s;
 	return kl;

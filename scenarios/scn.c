@@ -562,8 +562,9 @@ int scn_start_lab(struct scn *s, char *err, size_t errlen);
 int
 scn_start_lab(struct scn *s, char *err, size_t errlen)
 {
-	/* Guests may read the lab's folder (node files, scripts, shared/). */
-	const char *ro_paths[] = { s->labdir, NULL };
+	/* Guests may read the lab's folder (shared/) and, for a Kathará lab,
+	 * the systemctl shim its start sequence puts first in PATH. */
+	const char *ro_paths[] = { s->labdir, s->kathara ? s->kathara->shimdir : NULL, NULL };
 	struct rt_options ro = {
 		.outdir = s->outdir,
 		.kernel = s->o.kernel,
@@ -650,9 +651,8 @@ scn_run(const char *path, const struct scn_options *o)
 			scn_free(s);
 			return UMLAB_EXIT_ENV;
 		}
-		kathara_interim_addresses(s->kathara);   /* until startup files run in guests */
 		if (!s->o.quiet)
-			kathara_print_plan(s->kathara, stdout, 0);
+			kathara_print_plan(s->kathara, stdout, 1);
 		st = luaL_loadbufferx(s->L, s->kathara->scenario, strlen(s->kathara->scenario),
 				      "=lab.conf", "t");
 	} else
@@ -675,6 +675,16 @@ scn_run(const char *path, const struct scn_options *o)
 		fprintf(stderr, "umlab: %s\n", err);
 		scn_free(s);
 		return UMLAB_EXIT_USAGE;
+	}
+	/* Each device's folder, and the start sequence written above. */
+	for (size_t i = 0; s->kathara && i < s->kathara->nnodes; i++) {
+		struct kathara_node *kn = &s->kathara->nodes[i];
+
+		if (kn->node == NULL)
+			continue;   /* not started (e.g. a Wireshark image) */
+		kn->node->files_dir = kn->files_dir ? xstrdup(kn->files_dir) : NULL;
+		kn->node->startup = kn->startup ? xstrdup(kn->startup) : NULL;
+		kn->node->shutdown = kn->shutdown ? xstrdup(kn->shutdown) : NULL;
 	}
 	if (setup_signals(s) < 0) {
 		fprintf(stderr, "umlab: signalfd: %s\n", strerror(errno));

@@ -13,6 +13,7 @@
 
 #include "core/lab.h"
 #include "core/util.h"
+#include "guest/proto.h"
 #include "scenarios/kathara.h"
 #include "scenarios/labconf.h"
 
@@ -304,7 +305,7 @@ mapping_and_plan(void **state)
 	assert_non_null(kr1);
 	assert_non_null(kr1->files_dir);
 	assert_non_null(strstr(kr1->files_dir, "basic/r1"));
-	assert_non_null(strstr(kr1->startup_text, "export PATH='/opt/shim':"));
+	assert_non_null(strstr(kr1->startup_text, "export PATH='" PROTO_HOST_VIEW "/opt/shim':"));
 	assert_non_null(strstr(kr1->startup_text, "umlab_sysctl net.ipv4.ip_forward '1'"));
 	assert_non_null(strstr(kr1->startup_text, "umlab_sysctl net.ipv4.conf.eth1.rp_filter '0'"));
 	assert_non_null(strstr(kr1->startup_text, "umlab_sysctl net.ipv6.conf.all.disable_ipv6 '1'"));
