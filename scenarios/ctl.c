@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,8 @@ ctl_recv(int fd, int *type, uint8_t *buf)
 struct ctl_client {
 	struct scn *s;
 	int fd;
+	struct agent *session;   /* a connected shell's agent, or NULL */
+	int session_id;
 	int pending;       /* execs waiting for their result */
 	int closed;        /* the peer left: free when nothing is pending */
 	int wants_stop_ack;
@@ -172,6 +175,9 @@ client_free(struct scn *s, struct ctl_client *c)
 static void
 client_close(struct ctl_client *c)
 {
+	/* The user went away: hang up their shell, as a terminal would. */
+	if (c->session != NULL)
+		agent_kill(c->session, c->session_id, SIGHUP);
 	if (c->fd >= 0) {
 		loop_del_fd(c->s->loop, c->fd);
 		close(c->fd);
@@ -388,6 +394,89 @@ do_fault(struct ctl_client *c, const uint8_t *p, size_t len)
 }
 
 static void
+session_output(int fd, const char *p, size_t len, void *arg)
+{
+	struct ctl_client *c = arg;
+
+	if (!c->closed)
+		reply_chunks(c, CTL_OUT, p, len);
+}
+
+static void
+session_done(const struct agent_exec_result *r, void *arg)
+{
+	struct ctl_client *c = arg;
+
+	c->session = NULL;
+	exec_done(r, arg);   /* CTL_EXIT or CTL_FAIL, and the pending count */
+}
+
+static unsigned
+get_u16(const uint8_t *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+/* u16 rows, u16 cols, NODE\0[ARG0\0...] */
+static void
+do_connect(struct ctl_client *c, const uint8_t *p, size_t len)
+{
+	struct scn *s = c->s;
+	const char *argv[MAX_ARGV + 1], *name;
+	struct agent_exec_opts o = { .pty = 1, .stdin_open = 1 };
+	struct lab_node *ln;
+	struct node *n;
+	size_t off;
+	int argc = 0, id;
+	char msg[160];
+	static const char *const env[] = { "TERM=xterm", NULL };
+
+	if (c->session != NULL || len < 6 || p[len - 1] != '\0') {
+		reply_text(c, CTL_FAIL, "malformed connect request");
+		return;
+	}
+	o.rows = get_u16(p);
+	o.cols = get_u16(p + 2);
+	o.env = env;
+	name = (const char *)p + 4;
+	off = 4 + strlen(name) + 1;
+	while (off < len && argc < MAX_ARGV) {
+		argv[argc++] = (const char *)p + off;
+		off += strlen((const char *)p + off) + 1;
+	}
+	if (argc == 0) {
+		/* A login shell: the user's usual prompt and profile. */
+		argv[argc++] = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
+		argv[argc++] = "-l";
+	}
+	argv[argc] = NULL;
+	if ((ln = lab_find_node(s->lab, name)) == NULL) {
+		snprintf(msg, sizeof(msg), "no node named '%.40s' in lab %s", name, s->lab->name);
+		reply_text(c, CTL_FAIL, msg);
+		return;
+	}
+	n = s->rt ? rt_node(s->rt, ln) : NULL;
+	if (n == NULL || node_agent(n) == NULL) {
+		snprintf(msg, sizeof(msg), "node %s is %s", ln->name,
+			 n ? node_state_name(node_state(n)) : "not started");
+		reply_text(c, CTL_FAIL, msg);
+		return;
+	}
+	o.output = session_output;
+	o.output_arg = c;
+	c->pending++;
+	id = agent_exec_ex(node_agent(n), argv, &o, session_done, c);
+	if (id < 0) {
+		c->pending--;
+		snprintf(msg, sizeof(msg), "node %s: the agent is not reachable", ln->name);
+		reply_text(c, CTL_FAIL, msg);
+		return;
+	}
+	c->session = node_agent(n);
+	c->session_id = id;
+}
+
+static void
 on_client(int fd, uint32_t events, void *arg)
 {
 	struct ctl_client *c = arg;
@@ -409,6 +498,19 @@ on_client(int fd, uint32_t events, void *arg)
 		break;
 	case CTL_FAULT:
 		do_fault(c, buf, (size_t)n);
+		break;
+	case CTL_CONNECT:
+		do_connect(c, buf, (size_t)n);
+		break;
+	case CTL_STDIN:
+		if (c->session && n > 0)
+			agent_stdin(c->session, c->session_id, buf, (size_t)n);
+		else if (c->session)
+			agent_kill(c->session, c->session_id, SIGHUP);
+		break;
+	case CTL_WINSZ:
+		if (c->session && n == 4)
+			agent_winsize(c->session, c->session_id, get_u16(buf), get_u16(buf + 2));
 		break;
 	case CTL_STOP:
 		c->wants_stop_ack = 1;

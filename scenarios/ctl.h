@@ -22,6 +22,10 @@ enum ctl_type {
 	CTL_EXEC = 'E',     /* NODE\0ARG0\0ARG1\0... -> CTL_OUT/CTL_ERR..., then CTL_EXIT or CTL_FAIL */
 	CTL_STOP = 'Q',     /* -> CTL_OK; the connection closes when the lab is down */
 	CTL_FAULT = 'F',    /* KIND\0TARGET\0KEY=VALUE\0... -> CTL_OK or CTL_FAIL */
+	CTL_CONNECT = 'C',  /* u16 rows, u16 cols, NODE\0[ARG0\0...]: a shell on a pty;
+	                       -> CTL_OUT as it comes, CTL_EXIT at the end */
+	CTL_STDIN = 'I',    /* bytes for the connected shell; len 0: hang up */
+	CTL_WINSZ = 'W',    /* u16 rows, u16 cols */
 	/* controller -> client */
 	CTL_JSON = 'J',     /* status as JSON text */
 	CTL_OUT = 'o',      /* stdout bytes */

@@ -13,6 +13,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_start_entry,
 	&cmd_status_entry,
 	&cmd_exec_entry,
+	&cmd_connect_entry,
 	&cmd_stop_entry,
 	&cmd_list_entry,
 	&cmd_fault_entry,
@@ -27,7 +28,7 @@ static const struct cmd_entry *const cmd_table[] = {
 /* Named here so that `umlab --help` says what is coming and nobody takes
  * their absence for a bug. */
 static const char *const not_yet[] = {
-	"connect", "capture", NULL,
+	"capture", NULL,
 };
 
 static void
