@@ -33,7 +33,7 @@ struct fault_ctx {
 };
 
 static const struct fault_type *const types[] = {
-	&fault_crash, &fault_panic, &fault_halt, &fault_memflip, NULL,
+	&fault_crash, &fault_panic, &fault_halt, &fault_memflip, &fault_freeze, &fault_regflip, NULL,
 };
 
 const char *const *

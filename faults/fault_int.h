@@ -51,5 +51,6 @@ uint64_t fault_rand(struct fault *f);
  * finds its fault alive. */
 
 extern const struct fault_type fault_crash, fault_panic, fault_halt, fault_memflip;
+extern const struct fault_type fault_freeze, fault_regflip;
 
 #endif

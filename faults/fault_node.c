@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <sys/user.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,142 @@ inject_halt(struct fault *f)
 {
 	inject_mconsole(f, "halt", "halt");
 }
+
+/* --- freeze: the guest stops dead (ptrace), its peers see a silent node --- */
+
+static void
+inject_freeze(struct fault *f)
+{
+	struct node *n = fault_node(f);
+
+	if (n == NULL || node_pid(n) == 0) {
+		fault_log(f, "failed", "node is not running");
+		return;
+	}
+	if (node_freeze(n) < 0) {
+		fault_log(f, "failed", "ptrace: %s", strerror(errno));
+		return;
+	}
+	/* The latency moves from run to run: it is in report.json's detail only
+	 * through the node's own figures, not in the reproducible log. */
+	fault_log(f, "inject", "frozen for %g s", f->spec.duration);
+}
+
+static void
+clear_freeze(struct fault *f)
+{
+	struct node *n = fault_node(f);
+
+	if (n == NULL || node_pid(n) == 0) {
+		fault_log(f, "clear", "node is gone");
+		return;
+	}
+	if (node_thaw(n) < 0)
+		fault_log(f, "failed", "thaw: %s", strerror(errno));
+	else
+		fault_log(f, "clear", "thawed");
+}
+
+static int
+check_freeze(const struct fault_spec *s, char *err, size_t errlen)
+{
+	if (s->duration <= 0) {
+		snprintf(err, errlen, "fault freeze on %s: give duration= (seconds frozen); for a "
+			 "slow node add every= (e.g. duration=0.03, every=0.1)", s->target);
+		return -1;
+	}
+	return 0;
+}
+
+const struct fault_type fault_freeze = {
+	.name = "freeze",
+	.needs_node = 1,
+	.clearable = 1,
+	.check = check_freeze,
+	.inject = inject_freeze,
+	.clear = clear_freeze,
+};
+
+/* --- regflip: one bit of a register of the guest kernel's process --- */
+
+static const struct {
+	const char *name;
+	size_t off;
+} regs[] = {
+#define R(x) { #x, offsetof(struct user_regs_struct, x) }
+	R(rax), R(rbx), R(rcx), R(rdx), R(rsi), R(rdi), R(rbp), R(rsp), R(r8), R(r9), R(r10),
+	R(r11), R(r12), R(r13), R(r14), R(r15), R(rip), R(eflags),
+#undef R
+};
+
+static int
+reg_index(const char *name)
+{
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		if (strcmp(regs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+check_regflip(const struct fault_spec *s, char *err, size_t errlen)
+{
+	if (s->symbol != NULL && reg_index(s->symbol) < 0) {
+		snprintf(err, errlen, "fault regflip on %s: unknown register '%s' (rax ... r15, rip, "
+			 "rsp, eflags)", s->target, s->symbol);
+		return -1;
+	}
+	if (s->bit < -1 || s->bit > 63) {
+		snprintf(err, errlen, "fault regflip on %s: bit %d is outside 0..63", s->target, s->bit);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+inject_regflip(struct fault *f)
+{
+	struct node *n = fault_node(f);
+	struct user_regs_struct r, back;
+	int ri = f->symbol ? reg_index(f->symbol) :
+		(int)(fault_rand(f) % (sizeof(regs) / sizeof(regs[0])));
+	int bit = f->spec.bit >= 0 ? f->spec.bit : (int)(fault_rand(f) % 64);
+	unsigned long long *slot, old;
+
+	if (n == NULL || node_pid(n) == 0) {
+		fault_log(f, "failed", "node is not running");
+		return;
+	}
+	if (node_freeze(n) < 0) {
+		fault_log(f, "failed", "ptrace: %s", strerror(errno));
+		return;
+	}
+	if (node_regs(n, &r) < 0) {
+		fault_log(f, "failed", "GETREGS: %s", strerror(errno));
+		node_thaw(n);
+		return;
+	}
+	slot = (unsigned long long *)((char *)&r + regs[ri].off);
+	old = *slot;
+	*slot ^= 1ULL << bit;
+	if (node_set_regs(n, &r) < 0 || node_regs(n, &back) < 0) {
+		fault_log(f, "failed", "SETREGS: %s", strerror(errno));
+		node_thaw(n);
+		return;
+	}
+	node_thaw(n);
+	/* Values move from run to run; the register and bit are the schedule. */
+	f->address = old;
+	fault_log(f, "inject", "register=%s bit=%d readback_matches=%s", regs[ri].name, bit,
+		  *(unsigned long long *)((char *)&back + regs[ri].off) == *slot ? "yes" : "no");
+}
+
+const struct fault_type fault_regflip = {
+	.name = "regflip",
+	.needs_node = 1,
+	.check = check_regflip,
+	.inject = inject_regflip,
+};
 
 const struct fault_type fault_crash = { .name = "crash", .needs_node = 1, .inject = inject_crash };
 const struct fault_type fault_panic = { .name = "panic", .needs_node = 1, .inject = inject_panic };

@@ -578,6 +578,12 @@ node_regs(struct node *n, struct user_regs_struct *regs)
 	return ptrace_regs(&n->tr, regs);
 }
 
+int
+node_set_regs(struct node *n, const struct user_regs_struct *regs)
+{
+	return ptrace_set_regs(&n->tr, regs);
+}
+
 unsigned long
 node_ptrace_stops(const struct node *n)
 {

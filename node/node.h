@@ -81,6 +81,7 @@ int node_thaw(struct node *n);
 int node_frozen(const struct node *n);
 /* Registers of the frozen kernel process. */
 int node_regs(struct node *n, struct user_regs_struct *regs);
+int node_set_regs(struct node *n, const struct user_regs_struct *regs);
 /* Ptrace stops seen so far (0 unless a freeze happened); the last
  * freeze's latency, request to confirmed stop, in seconds. */
 unsigned long node_ptrace_stops(const struct node *n);

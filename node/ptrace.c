@@ -105,6 +105,16 @@ ptrace_regs(struct node_trace *t, struct user_regs_struct *regs)
 	return ptrace(PTRACE_GETREGS, t->pid, 0, regs) < 0 ? -1 : 0;
 }
 
+int
+ptrace_set_regs(struct node_trace *t, const struct user_regs_struct *regs)
+{
+	if (t->pid == 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return ptrace(PTRACE_SETREGS, t->pid, 0, regs) < 0 ? -1 : 0;
+}
+
 void
 ptrace_forget(struct node_trace *t)
 {

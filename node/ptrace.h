@@ -30,6 +30,8 @@ int ptrace_freeze(struct node_trace *t, pid_t pid);
 int ptrace_thaw(struct node_trace *t);
 /* Registers of the stopped tracee. */
 int ptrace_regs(struct node_trace *t, struct user_regs_struct *regs);
+/* Set them (a register fault). */
+int ptrace_set_regs(struct node_trace *t, const struct user_regs_struct *regs);
 /* The guest died while frozen: forget it without touching it. */
 void ptrace_forget(struct node_trace *t);
 

@@ -343,7 +343,7 @@ do_fault(struct ctl_client *c, const uint8_t *p, size_t len)
 			reply_text(c, CTL_FAIL, err);
 			return;
 		}
-		if (strncmp(str[i], "symbol=", 7) == 0) {
+		if (strncmp(str[i], "symbol=", 7) == 0 || strncmp(str[i], "register=", 9) == 0) {
 			spec.symbol = eq + 1;
 			continue;
 		}

@@ -86,6 +86,9 @@ l_fault(lua_State *L)
 		if (lua_getfield(L, 3, "region") == LUA_TSTRING)
 			spec.region = lua_tostring(L, -1);
 		lua_pop(L, 1);
+		if (lua_getfield(L, 3, "register") == LUA_TSTRING)
+			spec.symbol = lua_tostring(L, -1);   /* regflip names its register here */
+		lua_pop(L, 1);
 	}
 	if (s->faults == NULL)
 		return luaL_error(L, "fault: the lab is not started (call start() first)");

@@ -17,6 +17,12 @@ expect "it says why" grep -q "no_such_symbol_here not in the guest" "$T/bad.txt"
 "$UMLAB" run -o "$T/typo" "$SCEN/faults-typo.lua" > "$T/typo.txt" 2>&1
 expect_eq "a fault on an unknown node is a scenario error" 2 "$?"
 expect "it names the node and the line" grep -q "faults-typo.lua:5: fault crash: no running node named 'zz'" "$T/typo.txt"
+"$UMLAB" run -o "$T/fz" "$SCEN/faults-freeze.lua" > "$T/fz.txt" 2>&1
+rc=$?
+cat "$T/fz.txt"
+expect_eq "freeze, slow-down and a register flip pass" 0 "$rc"
+expect "the freeze is logged with its thaw" grep -q '"phase": "clear"' "$T/fz/report.json"
+
 # Same seed, same schedule: faults.log is byte-identical; --replay checks it.
 "$UMLAB" run -q --seed 99 -o "$T/s1" "$SCEN/faults-seeded.lua"
 expect_eq "seeded faults run 1 passes" 0 "$?"
