@@ -113,6 +113,7 @@ struct init {
 };
 
 static void poweroff(void) __attribute__((noreturn));
+static void cover_unreadable(void);
 static int run_script(struct init *in, const char *path, const char *logpath, int64_t timeout_ms);
 static void reap(struct init *in);
 static void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -558,17 +559,80 @@ root_overlay(struct init *in, const char *kind, const char *dev, const char *lab
 	}
 	mkdir("/run/lock", 01777);
 	chmod("/run/lock", 01777);
-	/* When the guest kernel runs as an unprivileged host uid, the host's
-	 * /root (0700) cannot even be looked into, so the overlay cannot copy
-	 * it up: give the guest's root a home of its own. */
-	if (access("/root", R_OK | X_OK) == -1 &&
-	    mount("tmpfs", "/root", "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") == -1)
-		warnmsg("mount /root: %s", strerror(errno));
+	cover_unreadable();
 	in->overlay = 1;
 	return NULL;
 fail:
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
 	return msg;
+}
+
+/* --- folders the guest kernel's host uid cannot read --- */
+
+/*
+ * The guest kernel runs as an ordinary host uid (an unprivileged one when
+ * umlab runs as root) and under Landlock (node/confine.c), so host folders
+ * closed to it (/root, /home, /var/log/apache2, /etc/ssl/private...) cannot be listed,
+ * and overlayfs cannot copy them up: programs fail with "Permission
+ * denied" on the first write.  Such a folder gets an empty tmpfs of the
+ * same owner and mode instead: private to the guest, and writable.
+ */
+static void
+cover_dir(const char *path)
+{
+	struct stat st;
+	char opts[64];
+	DIR *d;
+
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+		return;
+	/* overlayfs opens a merged folder lazily: reading is the test. */
+	if ((d = opendir(path)) != NULL) {
+		int denied;
+
+		errno = 0;
+		denied = readdir(d) == NULL && errno == EACCES;
+		closedir(d);
+		if (!denied)
+			return;
+	} else if (errno != EACCES) {
+		return;
+	}
+	snprintf(opts, sizeof(opts), "mode=%o", (unsigned)(st.st_mode & 07777));
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) == -1) {
+		warnmsg("cover %s: %s", path, strerror(errno));
+		return;
+	}
+	if (chown(path, st.st_uid, st.st_gid) == -1)
+		warnmsg("chown %s: %s", path, strerror(errno));
+}
+
+static void
+cover_unreadable(void)
+{
+	static const char *const tops[] = {
+		"/etc", "/var", "/var/lib", "/var/log", "/var/cache", "/var/spool", "/var/mail",
+		"/srv", "/home", "/opt", "/mnt", "/media", "/boot",
+	};
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	cover_dir("/root");
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		if ((d = opendir(tops[i])) == NULL) {
+			cover_dir(tops[i]);   /* closed as a whole (Landlock, or its mode) */
+			continue;
+		}
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+				continue;
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", tops[i], e->d_name) <
+			    sizeof(path))
+				cover_dir(path);
+		}
+		closedir(d);
+	}
 }
 
 /* --- the host's files, as the host sees them --- */

@@ -54,7 +54,7 @@ struct ll_path_beneath {
  * other labs' files. */
 static const char *const system_ro[] = {
 	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
-	"/var/lib", "/var/cache", "/proc", "/sys", NULL,
+	"/var", "/proc", "/sys", NULL,
 };
 /* Devices: read/write (ioctl for the pty UML probes in check_one_sigio). */
 static const char *const dev_rw[] = {
