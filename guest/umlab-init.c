@@ -479,6 +479,75 @@ mkdir_p(const char *path, mode_t mode)
  * moves the kernel threads' root, so the kernel's own modprobe calls see
  * the new root.  Returns NULL or a static message.
  */
+/*
+ * The new root, in base (a tmpfs or the node's disk): a plain writable
+ * folder whose host folders (usr, etc, var, opt...) are each an overlay
+ * of the host's folder (hostfs, read-only below) and a private upper
+ * layer.  One overlay per folder rather than one over the host's /: the
+ * guest may not list the host's / (Landlock: it would show other labs'
+ * and users' folders), and an overlay of / could not list the guest's /
+ * either.  Host symlinks at the top (bin -> usr/bin on Debian) are copied;
+ * the rest of the top (home, root, srv, ...) starts empty and private.
+ */
+static const char *
+build_root(const char *base)
+{
+	static const char *const shared[] = { "usr", "etc", "var", "opt", NULL };
+	static const char *const empty[] = {
+		"proc", "sys", "dev", "run", "tmp", "home", "root", "srv", "mnt", "media", "boot", NULL,
+	};
+	static const char *const links[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
+	static char what[256];
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], opts[3 * PATH_MAX + 64];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(a, sizeof(a), "%s/root", base);
+	/* pivot_root wants the new root to be a mount point. */
+	if (mkdir_p(a, 0755) == -1 || mount(a, a, NULL, MS_BIND, NULL) == -1) {
+		snprintf(what, sizeof(what), "mkdir and bind %.200s", a);
+		return what;
+	}
+	for (const char *const *d = shared; *d; d++) {
+		snprintf(c, sizeof(c), "/%s", *d);
+		if (lstat(c, &st) == -1 || !S_ISDIR(st.st_mode))
+			continue;
+		snprintf(a, sizeof(a), "%s/lower/%s", base, *d);
+		snprintf(b, sizeof(b), "%s/upper/%s", base, *d);
+		snprintf(c, sizeof(c), "%s/work/%s", base, *d);
+		if (mkdir_p(a, 0755) == -1 || mkdir_p(b, st.st_mode & 07777) == -1 ||
+		    mkdir_p(c, 0755) == -1) {
+			snprintf(what, sizeof(what), "mkdir in %.200s", base);
+			return what;
+		}
+		snprintf(opts, sizeof(opts), "/%s", *d);
+		if (mount("none", a, "hostfs", MS_RDONLY, opts) == -1) {
+			snprintf(what, sizeof(what), "mount hostfs /%s", *d);
+			return what;
+		}
+		snprintf(opts, sizeof(opts), "lowerdir=%.4000s,upperdir=%.4000s,workdir=%.4000s", a, b, c);
+		snprintf(a, sizeof(a), "%s/root/%s", base, *d);
+		if (mkdir_p(a, st.st_mode & 07777) == -1 || mount("overlay", a, "overlay", 0, opts) == -1) {
+			snprintf(what, sizeof(what), "mount overlay on /%s", *d);
+			return what;
+		}
+	}
+	for (const char *const *d = empty; *d; d++) {
+		snprintf(a, sizeof(a), "%s/root/%s", base, *d);
+		mkdir(a, strcmp(*d, "root") == 0 ? 0700 : strcmp(*d, "tmp") == 0 ? 01777 : 0755);
+	}
+	for (const char *const *l = links; *l; l++) {
+		snprintf(c, sizeof(c), "/%s", *l);
+		if ((n = readlink(c, b, sizeof(b) - 1)) <= 0)
+			continue;
+		b[n] = '\0';
+		snprintf(a, sizeof(a), "%s/root/%s", base, *l);
+		if (symlink(b, a) == -1 && errno != EEXIST)
+			warnmsg("symlink %s: %s", a, strerror(errno));
+	}
+	return NULL;
+}
+
 static const char *
 root_overlay(struct init *in, const char *kind, const char *dev, const char *label)
 {
@@ -513,17 +582,9 @@ root_overlay(struct init *in, const char *kind, const char *dev, const char *lab
 		    " (no such disk: locked by another running guest?)" : "");
 		return msg;
 	}
-	if (mkdir_p(STAGE "/upper", 0755) == -1 || mkdir_p(STAGE "/work", 0755) == -1 ||
-	    mkdir_p(STAGE "/root", 0755) == -1) {
-		what = "mkdir in " STAGE;
+	if ((what = build_root(STAGE)) != NULL)
 		goto fail;
-	}
-	if (mount("overlay", STAGE "/root", "overlay", 0,
-	    "lowerdir=/,upperdir=" STAGE "/upper,workdir=" STAGE "/work") == -1) {
-		what = "mount overlay";
-		goto fail;
-	}
-	/* The overlay is writable: /var/log and /var/tmp live in it now. */
+	/* The overlays are writable: /var/log and /var/tmp live in them now. */
 	umount2("/var/log", MNT_DETACH);
 	umount2("/var/tmp", MNT_DETACH);
 	for (i = 0; i < sizeof(moved) / sizeof(moved[0]); i++) {
@@ -563,7 +624,7 @@ root_overlay(struct init *in, const char *kind, const char *dev, const char *lab
 	in->overlay = 1;
 	return NULL;
 fail:
-	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+	snprintf(msg, sizeof(msg), "%.250s: %s", what, strerror(errno));
 	return msg;
 }
 
