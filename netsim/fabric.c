@@ -87,6 +87,11 @@ port_free(struct ns_port *p)
 		vde_close(p->conn);	/* closes fd, unlinks PATH */
 	}
 	ns_pcap_close(p->cap);
+	for (int d = 0; d < 2; d++) {
+		if (p->q[d].timer != NULL && f->l != NULL)
+			loop_timer_cancel(f->l, p->q[d].timer);
+		ns_iq_free(&p->q[d]);
+	}
 	free(p->name);
 	free(p->url);
 	free(p);
@@ -215,6 +220,10 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 		goto nomem;
 	p->sw = sw;
 	p->fd = -1;
+	for (int d = 0; d < 2; d++) {
+		p->q[d].seed = ns_seed_derive(f->seed, name, d);
+		ns_rng_seed(&p->q[d].rng, p->q[d].seed);
+	}
 	if ((p->name = strdup(name)) == NULL || asprintf(&p->url, "ptp://%s", path) == -1) {
 		p->url = NULL;
 		port_free(p);
@@ -280,12 +289,6 @@ ns_port_name(const struct ns_port *p)
 	return p->name;
 }
 
-void
-ns_port_counters(const struct ns_port *p, struct ns_counters *out)
-{
-	*out = p->c;
-}
-
 int
 ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errlen)
 {
@@ -301,6 +304,44 @@ ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errl
 	return 0;
 }
 
+void
+ns_fabric_set_seed(struct ns_fabric *f, uint64_t seed)
+{
+	f->seed = seed;
+}
+
+void
+ns_port_counters(const struct ns_port *p, struct ns_counters *out)
+{
+	int d, r;
+
+	*out = p->c;
+	out->drop_frames = 0;
+	for (d = 0; d < 2; d++) {
+		out->dir[d] = p->q[d].c;
+		for (r = 0; r < NS_DROP_NREASONS; r++)
+			out->drop_frames += p->q[d].c.drop[r];
+	}
+}
+
+uint64_t
+ns_port_seed(const struct ns_port *p, enum ns_dir d)
+{
+	return p->q[d].seed;
+}
+
+void
+ns_port_get_impair(const struct ns_port *p, enum ns_dir d, struct ns_impair *out)
+{
+	*out = p->q[d].im;
+}
+
+int
+ns_port_is_up(const struct ns_port *p)
+{
+	return !p->down;
+}
+
 static void
 now_tv(struct timeval *tv)
 {
@@ -311,10 +352,288 @@ now_tv(struct timeval *tv)
 	tv->tv_usec = ts.tv_nsec / 1000;
 }
 
+/* Drop everything queued in one direction, counted as why. */
+static void
+iq_drain(struct ns_port *p, struct ns_iq *q, enum ns_drop why)
+{
+	while (q->count > 0) {
+		q->c.drop[why]++;
+		ns_iq_pop(q);
+	}
+	if (q->timer != NULL && p->sw->f->l != NULL)
+		loop_timer_cancel(p->sw->f->l, q->timer);
+	q->timer = NULL;
+	if (!q->active)
+		ns_iq_free(q);
+}
+
+void
+ns_port_set_up(struct ns_port *p, int up)
+{
+	p->down = !up;
+	if (p->down) {
+		iq_drain(p, &p->q[NS_TO_NODE], NS_DROP_LINK_DOWN);
+		iq_drain(p, &p->q[NS_FROM_NODE], NS_DROP_LINK_DOWN);
+		/* stations behind a dead link are gone: flood until relearned */
+		ns_mt_forget_port(&p->sw->mt, p->idx);
+	}
+}
+
+int
+ns_port_impair(struct ns_port *p, enum ns_dir d, const struct ns_impair *im, uint64_t seed,
+    char *err, size_t errlen)
+{
+	struct ns_iq *q = &p->q[d], nq;
+	const struct ns_iq_ent *e;
+	char e2[200];
+	int zero = ns_impair_is_zero(im);
+	uint32_t cap = im->limit ? im->limit : NS_IQ_LIMIT;
+	uint32_t slotsz = NS_IQ_SLOT;
+
+	if ((unsigned)d > NS_FROM_NODE) {
+		snprintf(err, errlen, "link %s: bad direction", p->name);
+		return -1;
+	}
+	if (ns_impair_check(im, e2, sizeof(e2)) < 0) {
+		snprintf(err, errlen, "link %s: %s", p->name, e2);
+		return -1;
+	}
+	if (im->mtu + 18 > slotsz)
+		slotsz = (im->mtu + 18 + 63) & ~63u;
+	if (!zero && (q->heap == NULL || q->cap != cap || q->slotsz != slotsz)) {
+		/* a new queue first, so that failing leaves the link as it was */
+		memset(&nq, 0, sizeof(nq));
+		if (ns_iq_alloc(&nq, im) < 0) {
+			snprintf(err, errlen, "link %s: %s", p->name, strerror(ENOMEM));
+			return -1;
+		}
+		nq.c = q->c;
+		while ((e = ns_iq_head(q)) != NULL) {
+			/* what does not fit counts as queue full in nq.c */
+			(void)ns_iq_push(&nq, ns_iq_data(q, e), e->len, e->t, 0, 0);
+			ns_iq_pop(q);
+		}
+		q->c = nq.c;
+		ns_iq_free(q);
+		q->heap = nq.heap;
+		q->freeslot = nq.freeslot;
+		q->buf = nq.buf;
+		q->cap = nq.cap;
+		q->count = nq.count;
+		q->nfree = nq.nfree;
+		q->slotsz = nq.slotsz;
+		q->seq = nq.seq;
+	}
+	q->im = *im;
+	q->active = !zero;
+	if (seed != 0) {
+		q->seed = ns_seed_derive(seed, p->name, d);
+		ns_rng_seed(&q->rng, q->seed);
+		q->ge_bad = 0;
+	}
+	if (!im->rate_bps)
+		q->last_end = 0;
+	if (zero && q->count == 0)
+		ns_iq_free(q);
+	return 0;
+}
+
+static void port_flush(struct ns_port *p);
+
+/* Queue frame for p's guest (no copy: it must live until the flush). */
+static void
+tx_add(struct ns_port *o, const void *frame, size_t len)
+{
+	struct ns_fabric *f = o->sw->f;
+
+	if (o->ntx == NS_BATCH)
+		port_flush(o);		/* stays on the dirty list */
+	if (!o->listed) {
+		o->listed = 1;
+		o->next_dirty = f->dirty;
+		f->dirty = o;
+	}
+	o->txiov[o->ntx].iov_base = (void *)frame;
+	o->txiov[o->ntx].iov_len = len;
+	o->tx[o->ntx].msg_hdr.msg_name = &o->peer;
+	o->tx[o->ntx].msg_hdr.msg_namelen = o->peerlen;
+	o->tx[o->ntx].msg_hdr.msg_iov = &o->txiov[o->ntx];
+	o->tx[o->ntx].msg_hdr.msg_iovlen = 1;
+	o->ntx++;
+}
+
+static int64_t iq_timer_to_node(struct loop_timer *t, void *arg);
+static int64_t iq_timer_from_node(struct loop_timer *t, void *arg);
+
+/* Queue a copy of frame in q, departing at t; arm q's timer for its head. */
+static void
+iq_enqueue(struct ns_port *p, enum ns_dir d, const void *frame, size_t len, int64_t t,
+    int64_t now, int corrupt, uint32_t bit)
+{
+	struct ns_iq *q = &p->q[d];
+	struct loop *l = p->sw->f->l;
+
+	if (ns_iq_push(q, frame, len, t, corrupt, bit) < 0)
+		return;
+	q->c.delayed++;
+	if (l == NULL)
+		return;
+	if (q->timer != NULL && t >= q->timer_at)
+		return;
+	if (q->timer != NULL)
+		loop_timer_cancel(l, q->timer);
+	q->timer_at = t;
+	q->timer = loop_timer_add(l, t > now ? t - now : 0,
+	    d == NS_TO_NODE ? iq_timer_to_node : iq_timer_from_node, p);
+}
+
+/*
+ * One frame through one direction's impairments: each copy that leaves
+ * now, unchanged, with nothing queued ahead of it, goes on at once
+ * (send(frame) without a copy); the rest wait in the queue.  Returns the
+ * number of copies passed to send.
+ */
+static int
+iq_pass(struct ns_port *p, enum ns_dir d, unsigned char *frame, size_t len, int64_t now,
+    void (*send)(struct ns_port *, unsigned char *, size_t, int64_t))
+{
+	struct ns_iq *q = &p->q[d];
+	struct ns_fate fate;
+	int i, sent = 0;
+
+	ns_iq_decide(q, len, now, &fate);
+	for (i = 0; i < fate.n; i++) {
+		if (fate.t[i] <= now && !fate.corrupt[i] && (q->count == 0 || fate.reordered)) {
+			q->c.frames++;
+			q->c.bytes += len;
+			send(p, frame, len, now);
+			sent++;
+		} else {
+			iq_enqueue(p, d, frame, len, fate.t[i], now, fate.corrupt[i], fate.bit[i]);
+		}
+	}
+	return sent;
+}
+
+static void
+egress_now(struct ns_port *o, unsigned char *frame, size_t len, int64_t now)
+{
+	tx_add(o, frame, len);
+}
+
+/* A frame leaves the switch through port o towards its guest. */
+static void
+egress(struct ns_port *o, unsigned char *frame, size_t len, int64_t now)
+{
+	struct ns_iq *q = &o->q[NS_TO_NODE];
+
+	if (o->down) {
+		q->c.drop[NS_DROP_LINK_DOWN]++;
+		return;
+	}
+	if (q->active || q->count > 0) {
+		iq_pass(o, NS_TO_NODE, frame, len, now, egress_now);
+		return;
+	}
+	tx_add(o, frame, len);
+}
+
+/* A frame from in's guest enters the switch. */
+static void
+forward(struct ns_port *in, unsigned char *frame, size_t len, int64_t now)
+{
+	struct ns_switch *sw = in->sw;
+	int j, nout;
+
+	nout = ns_decide(sw->kind, &sw->mt, sw->nports, in->idx, frame, len, now, sw->out);
+	for (j = 0; j < nout; j++)
+		egress(sw->port[sw->out[j]], frame, len, now);
+}
+
+static void
+flush_dirty(struct ns_fabric *f)
+{
+	struct ns_port *o;
+
+	while ((o = f->dirty) != NULL) {
+		f->dirty = o->next_dirty;
+		o->listed = 0;
+		port_flush(o);
+	}
+}
+
+static int64_t
+iq_timer_done(struct ns_port *p, struct ns_iq *q, int64_t now)
+{
+	const struct ns_iq_ent *e = ns_iq_head(q);
+
+	if (e == NULL) {
+		q->timer = NULL;
+		if (!q->active)
+			ns_iq_free(q);
+		return LOOP_TIMER_DONE;
+	}
+	q->timer_at = e->t;
+	return e->t > now ? e->t - now : 0;
+}
+
+/* Frames due for the guest: sent from their slots, which stay intact
+ * until the flush (nothing pushes to this queue meanwhile). */
+static int64_t
+iq_timer_to_node(struct loop_timer *t, void *arg)
+{
+	struct ns_port *p = arg;
+	struct ns_iq *q = &p->q[NS_TO_NODE];
+	const struct ns_iq_ent *e;
+	int64_t now = loop_now();
+	unsigned n = 0;
+
+	now_tv(&p->sw->f->tv);
+
+	while ((e = ns_iq_head(q)) != NULL && e->t <= now && n < q->cap) {
+		q->c.frames++;
+		q->c.bytes += e->len;
+		tx_add(p, ns_iq_data(q, e), e->len);
+		ns_iq_pop(q);
+		n++;
+	}
+	flush_dirty(p->sw->f);
+	return iq_timer_done(p, q, now);
+}
+
+/* Frames due into the switch: forwarded from their slots.  A slot popped
+ * here is reused only by a later push to this queue, after the flush. */
+static int64_t
+iq_timer_from_node(struct loop_timer *t, void *arg)
+{
+	struct ns_port *p = arg;
+	struct ns_iq *q = &p->q[NS_FROM_NODE];
+	const struct ns_iq_ent *e;
+	int64_t now = loop_now();
+	unsigned n = 0;
+
+	now_tv(&p->sw->f->tv);
+
+	while ((e = ns_iq_head(q)) != NULL && e->t <= now && n < NS_BATCH) {
+		unsigned char *frame = ns_iq_data(q, e);
+		size_t len = e->len;
+
+		q->c.frames++;
+		q->c.bytes += len;
+		ns_iq_pop(q);
+		forward(p, frame, len, now);
+		n++;
+	}
+	flush_dirty(p->sw->f);
+	return iq_timer_done(p, q, now);
+}
+
 /* Send what is queued for p; what the kernel refuses is dropped. */
 static void
-port_flush(struct ns_port *p, const struct timeval *tv)
+port_flush(struct ns_port *p)
 {
+	struct ns_iq *q = &p->q[NS_TO_NODE];
+	const struct timeval *tv = &p->sw->f->tv;
 	unsigned i = 0, k;
 	int r;
 
@@ -333,35 +652,46 @@ port_flush(struct ns_port *p, const struct timeval *tv)
 		}
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r == -1 && (errno == EMSGSIZE || errno == ENOBUFS)) {
-			p->c.drop_frames++;	/* this frame only */
+		if (r == -1 && errno == EMSGSIZE) {
+			q->c.drop[NS_DROP_MTU]++;	/* this frame only */
+			i++;
+			continue;
+		}
+		if (r == -1 && errno == ENOBUFS) {
+			q->c.drop[NS_DROP_QUEUE_FULL]++;
 			i++;
 			continue;
 		}
 		/* ENOENT/ECONNREFUSED: no guest on PATH+ (yet, or any more);
-		 * EAGAIN: its queue is full (no queue of our own yet).  Either
-		 * way the rest of the batch would fail alike: drop, quietly */
-		p->c.drop_frames += p->ntx - i;
+		 * EAGAIN: its queue is full.  Either way the rest of the batch
+		 * would fail alike: drop, quietly */
+		q->c.drop[errno == EAGAIN ? NS_DROP_QUEUE_FULL : NS_DROP_NO_PEER] += p->ntx - i;
 		break;
 	}
 	p->ntx = 0;
 }
 
 static void
+ingress_now(struct ns_port *in, unsigned char *frame, size_t len, int64_t now)
+{
+	forward(in, frame, len, now);
+}
+
+static void
 port_readable(int fd, uint32_t events, void *arg)
 {
-	struct ns_port *in = arg, *o;
+	struct ns_port *in = arg;
 	struct ns_switch *sw = in->sw;
 	struct ns_fabric *f = sw->f;
-	struct timeval tv;
+	struct ns_iq *q = &in->q[NS_FROM_NODE];
 	int64_t now;
-	int n, i, j, nout;
+	int n, i;
 
 	n = recvmmsg(fd, f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;		/* EAGAIN, or nothing: level-triggered, we come back */
 	now = loop_now();
-	now_tv(&tv);
+	now_tv(&f->tv);
 	for (i = 0; i < n; i++) {
 		unsigned char *frame = f->rxiov[i].iov_base;
 		size_t len = f->rx[i].msg_len;
@@ -369,29 +699,22 @@ port_readable(int fd, uint32_t events, void *arg)
 		in->c.rx_frames++;
 		in->c.rx_bytes += len;
 		if (in->cap != NULL)
-			ns_pcap_write(in->cap, &tv, frame, len);
+			ns_pcap_write(in->cap, &f->tv, frame, len);
 		if (len < NS_ETH_HLEN || (f->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			in->c.rx_errors++;
 			continue;
 		}
-		nout = ns_decide(sw->kind, &sw->mt, sw->nports, in->idx, frame, len, now, sw->out);
-		for (j = 0; j < nout; j++) {
-			o = sw->port[sw->out[j]];
-			if (o->ntx == 0) {
-				o->next_dirty = f->dirty;
-				f->dirty = o;
-			}
-			o->txiov[o->ntx].iov_base = frame;
-			o->txiov[o->ntx].iov_len = len;
-			o->tx[o->ntx].msg_hdr.msg_name = &o->peer;
-			o->tx[o->ntx].msg_hdr.msg_namelen = o->peerlen;
-			o->tx[o->ntx].msg_hdr.msg_iov = &o->txiov[o->ntx];
-			o->tx[o->ntx].msg_hdr.msg_iovlen = 1;
-			o->ntx++;
+		if (in->down) {
+			q->c.drop[NS_DROP_LINK_DOWN]++;
+			continue;
 		}
+		if (q->active || q->count > 0) {
+			iq_pass(in, NS_FROM_NODE, frame, len, now, ingress_now);
+			continue;
+		}
+		q->c.frames++;
+		q->c.bytes += len;
+		forward(in, frame, len, now);
 	}
-	while ((o = f->dirty) != NULL) {
-		f->dirty = o->next_dirty;
-		port_flush(o, &tv);
-	}
+	flush_dirty(f);
 }

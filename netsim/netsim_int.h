@@ -67,6 +67,71 @@ void ns_pcap_write(struct ns_pcap *c, const struct timeval *tv, const void *fram
 /* Flushes and closes: the file is complete afterwards. */
 void ns_pcap_close(struct ns_pcap *c);
 
+/* --- impair.c: random decisions and the delay queue, no I/O --- */
+
+/* xoshiro256**, seeded through splitmix64 */
+struct ns_rng { uint64_t s[4]; };
+uint64_t ns_splitmix64(uint64_t *x);
+void ns_rng_seed(struct ns_rng *r, uint64_t seed);
+uint64_t ns_rng_next(struct ns_rng *r);
+double ns_rng_unit(struct ns_rng *r);		/* [0, 1) */
+double ns_rng_normal(struct ns_rng *r);		/* mean 0, stddev 1 */
+/* A direction's seed from a base seed, a name and the direction. */
+uint64_t ns_seed_derive(uint64_t base, const char *name, int dir);
+
+#define NS_IQ_SLOT 2048		/* bytes a queued frame may take, unless mtu says more */
+#define NS_IQ_LIMIT 1000	/* default queue limit */
+
+struct ns_iq_ent {
+	int64_t t;			/* departure, loop_now() clock */
+	uint64_t seq;			/* ties leave in arrival order */
+	uint32_t slot, len;
+};
+
+/* What happens to one frame (ns_iq_decide). */
+struct ns_fate {
+	int n;				/* copies to send: 0 (dropped), 1 or 2 */
+	enum ns_drop why;		/* when n == 0 */
+	int64_t t[2];			/* departure of each copy */
+	int corrupt[2];			/* flip bit[] of that copy */
+	uint32_t bit[2];
+	int reordered;
+};
+
+/* One direction of a link: its spec, generator, queue and counters. */
+struct ns_iq {
+	struct ns_impair im;
+	int active;			/* im is not all zero */
+	uint64_t seed;
+	struct ns_rng rng;
+	int ge_bad;			/* Gilbert-Elliott state */
+	int64_t last_end;		/* rate: when the last frame finishes */
+	uint64_t seq;
+	/* a min-heap of queued frames by (t, seq); slots from a free stack */
+	struct ns_iq_ent *heap;
+	uint32_t cap, count;
+	uint32_t *freeslot, nfree;
+	unsigned char *buf;		/* cap * slotsz */
+	uint32_t slotsz;
+	struct loop_timer *timer;
+	int64_t timer_at;
+	struct ns_dir_counters c;
+};
+
+int ns_impair_is_zero(const struct ns_impair *im);
+/* Allocate q's queue for im (limit, mtu).  Frees nothing; -1 on ENOMEM. */
+int ns_iq_alloc(struct ns_iq *q, const struct ns_impair *im);
+void ns_iq_free(struct ns_iq *q);
+/* The fate of one frame of len bytes arriving at now.  Pure apart from
+ * q's generator, Gilbert-Elliott state and rate clock; counts drops. */
+void ns_iq_decide(struct ns_iq *q, size_t len, int64_t now, struct ns_fate *f);
+/* Queue a copy (flipping bit if corrupt).  -1 when full (counted). */
+int ns_iq_push(struct ns_iq *q, const void *frame, size_t len, int64_t t, int corrupt, uint32_t bit);
+/* The earliest queued frame, or NULL. */
+const struct ns_iq_ent *ns_iq_head(const struct ns_iq *q);
+unsigned char *ns_iq_data(const struct ns_iq *q, const struct ns_iq_ent *e);
+void ns_iq_pop(struct ns_iq *q);
+
 /* --- fabric.c --- */
 
 struct vdeconn;
@@ -82,12 +147,16 @@ struct ns_port {
 	socklen_t peerlen;
 	struct ns_counters c;
 	struct ns_pcap *cap;
+	int down;			/* link down: both directions drop */
+	uint64_t seed;			/* base of both directions' seeds */
+	struct ns_iq q[2];		/* by enum ns_dir */
 	/* frames waiting for this port's sendmmsg, pointing into the
 	 * fabric's receive buffers: at most one receive batch */
 	unsigned ntx;
 	struct mmsghdr tx[NS_BATCH];
 	struct iovec txiov[NS_BATCH];
 	struct ns_port *next_dirty;
+	int listed;			/* on the fabric's dirty list */
 };
 
 struct ns_switch {
@@ -103,8 +172,10 @@ struct ns_switch {
 
 struct ns_fabric {
 	struct loop *l;
+	uint64_t seed;
 	struct ns_switch *sw;
 	struct ns_port *dirty;		/* ports with frames in tx[] */
+	struct timeval tv;		/* time of day of the current batch, for captures */
 	/* one receive batch, shared by every port */
 	unsigned char *buf;		/* NS_BATCH * NS_FRAME_MAX */
 	struct mmsghdr rx[NS_BATCH];
