@@ -8,8 +8,10 @@
 #define UMLAB_RUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct lab;
+struct lab_link;
 struct lab_node;
 struct loop;
 struct node;
@@ -34,6 +36,7 @@ struct rt_options {
 	int capture;             /* write pcap/<link>.pcap */
 	int max_booting;         /* bounded parallel boots; 0: a default */
 	int quiet;               /* no progress line */
+	uint64_t seed;           /* impairments' random seed; 0: $UMLAB_SEED, else from the clock */
 };
 
 /* Creates the runtime folder and the reaper.  NULL with err on failure;
@@ -50,6 +53,17 @@ void rt_free(struct rt *rt);
 struct node *rt_node(struct rt *rt, const struct lab_node *ln);
 struct ns_fabric *rt_fabric(struct rt *rt);
 const char *rt_dir(const struct rt *rt);
+/* The run's seed (every link's generators derive from it). */
+uint64_t rt_seed(const struct rt *rt);
+/* Apply a link's impairments and up/down state from the lab model to its
+ * open port (dirmask: bit 0 to the node, bit 1 from the node).  Nothing
+ * changes on failure.  0 when the port is not open yet: rt_start applies
+ * the model then. */
+/* The lab model's impairment spec as netsim's. */
+struct lab_impair;
+struct ns_impair;
+void rt_impair_to_ns(const struct lab_impair *a, struct ns_impair *b);
+int rt_apply_link(struct rt *rt, struct lab_link *k, int dirmask, char *err, size_t errlen);
 /* Find umlab-init: $UMLAB_INIT, next to /proc/self/exe, or the install dir. */
 const char *rt_find_init(void);
 

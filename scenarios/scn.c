@@ -380,6 +380,7 @@ scn_start_lab(struct scn *s, char *err, size_t errlen)
 		.init = s->o.init,
 		.capture = s->o.capture,
 		.quiet = s->o.quiet,
+		.seed = s->o.seed,
 	};
 
 	s->rt = rt_new(s->loop, s->lab, &ro, &rt_events, s, &s->env_problem, err, errlen);

@@ -14,6 +14,7 @@ struct scn_options {
 	double timeout_s;     /* whole-run limit; 0: 600 s */
 	const char *init;     /* NULL: found automatically */
 	const char *kernel;   /* NULL: the configured linux.uml */
+	unsigned long long seed; /* impairments' seed; 0: $UMLAB_SEED or the clock */
 };
 
 /* Run the scenario at path (a .lua file, or a folder holding

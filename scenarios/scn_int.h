@@ -55,6 +55,10 @@ extern const char scn_key;   /* registry key of the struct scn pointer */
 
 /* scn_lua.c */
 void scn_lua_open(struct scn *s);
+/* scn_lua_net.c: impair, link_down/up, link_stats, trunk; link() options */
+void scn_lua_net_open(lua_State *L);
+struct lab_link;
+void scn_lua_net_link_opts(lua_State *L, struct lab_link *k, int arg);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);
