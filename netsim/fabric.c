@@ -63,7 +63,9 @@ ns_fabric_new(struct loop *l)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->l = l;
-	if ((f->buf = malloc((size_t)NS_BATCH * NS_FRAME_MAX)) == NULL) {
+	if ((f->buf = malloc((size_t)NS_BATCH * NS_FRAME_MAX)) == NULL ||
+	    (f->scratch = malloc(NS_FRAME_MAX + 4)) == NULL) {
+		free(f->buf);
 		free(f);
 		return NULL;
 	}
@@ -116,6 +118,7 @@ ns_fabric_free(struct ns_fabric *f)
 		free(sw);
 	}
 	free(f->buf);
+	free(f->scratch);
 	free(f);
 }
 
@@ -154,6 +157,26 @@ const char *
 ns_switch_name(const struct ns_switch *sw)
 {
 	return sw->name;
+}
+
+/* Room for one more port on sw.  -1 on ENOMEM. */
+static int
+sw_grow(struct ns_switch *sw)
+{
+	int ncap = sw->capports ? sw->capports * 2 : 8;
+	struct ns_port **np;
+	int *no;
+
+	if (sw->nports < sw->capports)
+		return 0;
+	if ((np = realloc(sw->port, ncap * sizeof(*np))) == NULL)
+		return -1;
+	sw->port = np;
+	if ((no = realloc(sw->out, ncap * sizeof(*no))) == NULL)
+		return -1;
+	sw->out = no;
+	sw->capports = ncap;
+	return 0;
 }
 
 static void
@@ -203,19 +226,8 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 		if (probe >= 0)
 			close(probe);
 	}
-	if (sw->nports == sw->capports) {
-		int ncap = sw->capports ? sw->capports * 2 : 8;
-		struct ns_port **np;
-		int *no;
-
-		if ((np = realloc(sw->port, ncap * sizeof(*np))) == NULL)
-			goto nomem;
-		sw->port = np;
-		if ((no = realloc(sw->out, ncap * sizeof(*no))) == NULL)
-			goto nomem;
-		sw->out = no;
-		sw->capports = ncap;
-	}
+	if (sw_grow(sw) < 0)
+		goto nomem;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto nomem;
 	p->sw = sw;
@@ -438,13 +450,139 @@ ns_port_impair(struct ns_port *p, enum ns_dir d, const struct ns_impair *im, uin
 	return 0;
 }
 
+/* --- VLANs: which ports carry a VLAN, and a frame's form on the wire --- */
+
+static int
+allowed(const struct ns_port *p, int vid)
+{
+	return (p->allowed[vid >> 6] >> (vid & 63)) & 1;
+}
+
+/* vid 0 is the untagged domain: plain ports, and a trunk's untagged frames */
+static int
+port_carries(const struct ns_port *p, int vid)
+{
+	if (p->trunk)
+		return vid == 0 || allowed(p, vid);
+	return p->vlan == vid;
+}
+
+void
+ns_port_set_vlan(struct ns_port *p, int vid)
+{
+	p->vlan = vid > 0 && vid <= 4094 ? vid : 0;
+	p->trunk = 0;
+}
+
+void
+ns_port_set_trunk(struct ns_port *p, const uint16_t *vlans, int n)
+{
+	int i;
+
+	memset(p->allowed, 0, sizeof(p->allowed));
+	for (i = 0; i < n; i++)
+		if (vlans[i] >= 1 && vlans[i] <= 4094)
+			p->allowed[vlans[i] >> 6] |= 1ULL << (vlans[i] & 63);
+	if (n == 0)
+		for (i = 1; i <= 4094; i++)
+			p->allowed[i >> 6] |= 1ULL << (i & 63);
+	p->vlan = 0;
+	p->trunk = 1;
+}
+
+int
+ns_port_blocked(const struct ns_port *p)
+{
+	return p->blocked;
+}
+
+struct ns_port *
+ns_trunk_new(struct ns_switch *a, struct ns_switch *b, const uint16_t *vlans, int n,
+    char *err, size_t errlen)
+{
+	struct ns_port *p[2];
+	struct ns_switch *sw[2] = { a, b };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ns_switch *s = sw[i];
+
+		if (s->kind == NS_WIRE) {
+			snprintf(err, errlen, "trunk %s=%s: %s is a wire", a->name, b->name, s->name);
+			return NULL;
+		}
+		if (sw_grow(s) < 0 || (p[i] = calloc(1, sizeof(*p[i]))) == NULL ||
+		    asprintf(&p[i]->name, "%s=%s", s->name, sw[!i]->name) == -1) {
+			snprintf(err, errlen, "trunk %s=%s: %s", a->name, b->name, strerror(ENOMEM));
+			if (i == 1) {
+				a->nports--;
+				port_free(p[0]);
+			}
+			return NULL;
+		}
+		p[i]->sw = s;
+		p[i]->fd = -1;
+		ns_port_set_trunk(p[i], vlans, n);
+		p[i]->idx = s->nports;
+		s->port[s->nports++] = p[i];
+	}
+	p[0]->peer_port = p[1];
+	p[1]->peer_port = p[0];
+	return p[0];
+}
+
+/*
+ * The wire form of fr for port o: tagged on a trunk for a VLAN, untagged
+ * elsewhere.  Pushing or popping the tag is a matter of iovecs: no copy;
+ * tag[] must live as long as iov.
+ */
+static int
+wire_iov(const struct ns_port *o, const struct ns_frm *fr, struct iovec *iov, unsigned char tag[4])
+{
+	int want = o->trunk && fr->vid != 0;
+
+	if (want == fr->tagged) {
+		iov[0].iov_base = fr->data;
+		iov[0].iov_len = fr->len;
+		return 1;
+	}
+	iov[0].iov_base = fr->data;
+	iov[0].iov_len = 12;
+	if (want) {
+		tag[0] = 0x81;
+		tag[1] = 0x00;
+		tag[2] = (unsigned char)(fr->vid >> 8);
+		tag[3] = (unsigned char)fr->vid;
+		iov[1].iov_base = tag;
+		iov[1].iov_len = 4;
+		iov[2].iov_base = fr->data + 12;
+		iov[2].iov_len = fr->len - 12;
+		return 3;
+	}
+	iov[1].iov_base = fr->data + 16;
+	iov[1].iov_len = fr->len - 16;
+	return 2;
+}
+
+static size_t
+iov_len(const struct iovec *iov, int n)
+{
+	size_t len = 0;
+
+	while (n-- > 0)
+		len += iov[n].iov_len;
+	return len;
+}
+
 static void port_flush(struct ns_port *p);
 
-/* Queue frame for p's guest (no copy: it must live until the flush). */
+/* Queue fr (in o's wire form) for o's guest: no copy, so the frame must
+ * live until the flush. */
 static void
-tx_add(struct ns_port *o, const void *frame, size_t len)
+tx_add(struct ns_port *o, const struct ns_frm *fr)
 {
 	struct ns_fabric *f = o->sw->f;
+	struct msghdr *h;
 
 	if (o->ntx == NS_BATCH)
 		port_flush(o);		/* stays on the dirty list */
@@ -453,27 +591,26 @@ tx_add(struct ns_port *o, const void *frame, size_t len)
 		o->next_dirty = f->dirty;
 		f->dirty = o;
 	}
-	o->txiov[o->ntx].iov_base = (void *)frame;
-	o->txiov[o->ntx].iov_len = len;
-	o->tx[o->ntx].msg_hdr.msg_name = &o->peer;
-	o->tx[o->ntx].msg_hdr.msg_namelen = o->peerlen;
-	o->tx[o->ntx].msg_hdr.msg_iov = &o->txiov[o->ntx];
-	o->tx[o->ntx].msg_hdr.msg_iovlen = 1;
+	h = &o->tx[o->ntx].msg_hdr;
+	h->msg_name = &o->peer;
+	h->msg_namelen = o->peerlen;
+	h->msg_iov = o->txiov[o->ntx];
+	h->msg_iovlen = (size_t)wire_iov(o, fr, o->txiov[o->ntx], o->tag[o->ntx]);
 	o->ntx++;
 }
 
 static int64_t iq_timer_to_node(struct loop_timer *t, void *arg);
 static int64_t iq_timer_from_node(struct loop_timer *t, void *arg);
 
-/* Queue a copy of frame in q, departing at t; arm q's timer for its head. */
+/* Queue a copy of iov in q, departing at t; arm q's timer for its head. */
 static void
-iq_enqueue(struct ns_port *p, enum ns_dir d, const void *frame, size_t len, int64_t t,
+iq_enqueue(struct ns_port *p, enum ns_dir d, const struct iovec *iov, int niov, int64_t t,
     int64_t now, int corrupt, uint32_t bit)
 {
 	struct ns_iq *q = &p->q[d];
 	struct loop *l = p->sw->f->l;
 
-	if (ns_iq_push(q, frame, len, t, corrupt, bit) < 0)
+	if (ns_iq_pushv(q, iov, niov, t, corrupt, bit) < 0)
 		return;
 	q->c.delayed++;
 	if (l == NULL)
@@ -487,67 +624,201 @@ iq_enqueue(struct ns_port *p, enum ns_dir d, const void *frame, size_t len, int6
 	    d == NS_TO_NODE ? iq_timer_to_node : iq_timer_from_node, p);
 }
 
+static void sw_switch(struct ns_port *in, const struct ns_frm *fr, int64_t now);
+static void forward(struct ns_port *in, unsigned char *frame, size_t len, int64_t now);
+
 /*
  * One frame through one direction's impairments: each copy that leaves
  * now, unchanged, with nothing queued ahead of it, goes on at once
- * (send(frame) without a copy); the rest wait in the queue.  Returns the
- * number of copies passed to send.
+ * without a copy; the rest wait in the queue (copied, in wire form).
  */
-static int
-iq_pass(struct ns_port *p, enum ns_dir d, unsigned char *frame, size_t len, int64_t now,
-    void (*send)(struct ns_port *, unsigned char *, size_t, int64_t))
+static void
+iq_pass(struct ns_port *p, enum ns_dir d, const struct ns_frm *fr, int64_t now)
 {
 	struct ns_iq *q = &p->q[d];
 	struct ns_fate fate;
-	int i, sent = 0;
+	struct iovec iov[3];
+	unsigned char tag[4];
+	int i, niov;
+	size_t len;
 
+	if (d == NS_TO_NODE) {
+		niov = wire_iov(p, fr, iov, tag);
+	} else {
+		niov = 1;
+		iov[0].iov_base = fr->data;
+		iov[0].iov_len = fr->len;
+	}
+	len = iov_len(iov, niov);
 	ns_iq_decide(q, len, now, &fate);
 	for (i = 0; i < fate.n; i++) {
 		if (fate.t[i] <= now && !fate.corrupt[i] && (q->count == 0 || fate.reordered)) {
 			q->c.frames++;
 			q->c.bytes += len;
-			send(p, frame, len, now);
-			sent++;
+			if (d == NS_TO_NODE)
+				tx_add(p, fr);
+			else
+				forward(p, fr->data, fr->len, now);
 		} else {
-			iq_enqueue(p, d, frame, len, fate.t[i], now, fate.corrupt[i], fate.bit[i]);
+			iq_enqueue(p, d, iov, niov, fate.t[i], now, fate.corrupt[i], fate.bit[i]);
 		}
 	}
-	return sent;
 }
 
+/* An internal trunk: fr crosses to the port on the other switch. */
 static void
-egress_now(struct ns_port *o, unsigned char *frame, size_t len, int64_t now)
+trunk_cross(struct ns_port *o, const struct ns_frm *fr, int64_t now)
 {
-	tx_add(o, frame, len);
+	struct ns_port *in = o->peer_port;
+	size_t len = fr->len - (fr->tagged ? 4 : 0) + (fr->vid ? 4 : 0);
+
+	if (in->blocked) {
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	o->c.tx_frames++;
+	o->c.tx_bytes += len;
+	in->c.rx_frames++;
+	in->c.rx_bytes += len;
+	sw_switch(in, fr, now);
 }
 
-/* A frame leaves the switch through port o towards its guest. */
+/* A frame leaves the switch through port o. */
 static void
-egress(struct ns_port *o, unsigned char *frame, size_t len, int64_t now)
+egress(struct ns_port *o, const struct ns_frm *fr, int64_t now)
 {
 	struct ns_iq *q = &o->q[NS_TO_NODE];
 
+	if (!port_carries(o, fr->vid))
+		return;			/* not in this VLAN: not a drop */
+	if (o->blocked) {
+		q->c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	if (o->peer_port != NULL) {
+		trunk_cross(o, fr, now);
+		return;
+	}
 	if (o->down) {
 		q->c.drop[NS_DROP_LINK_DOWN]++;
 		return;
 	}
 	if (q->active || q->count > 0) {
-		iq_pass(o, NS_TO_NODE, frame, len, now, egress_now);
+		iq_pass(o, NS_TO_NODE, fr, now);
 		return;
 	}
-	tx_add(o, frame, len);
+	q->c.frames++;
+	q->c.bytes += fr->len;
+	tx_add(o, fr);
 }
 
-/* A frame from in's guest enters the switch. */
+/* 64-bit FNV-1a of the frame without its VLAN tag. */
+static uint64_t
+frame_hash(const struct ns_frm *fr)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < fr->len; i++) {
+		if (fr->tagged && i == 12)
+			i = 16;
+		h = (h ^ fr->data[i]) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * Broadcast loop detection: the same frame seen again by this switch
+ * within NS_LOOP_WINDOW on another port went round a loop.  Block that
+ * port (it neither sends nor receives any more, like an STP blocking
+ * port) and say so once.  Returns 1 when fr must be dropped.
+ */
+static int
+loop_check(struct ns_port *in, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_switch *sw = in->sw;
+	struct ns_loopdet *ld = &sw->ld;
+	uint64_t h = frame_hash(fr);
+	int i;
+
+	for (i = 0; i < NS_LOOP_SLOTS; i++) {
+		if (ld->hash[i] != h || now - ld->t[i] > NS_LOOP_WINDOW)
+			continue;
+		if (ld->port[i] == in->idx) {
+			ld->t[i] = now;		/* the same frame again from the same side */
+			return 0;
+		}
+		in->blocked = 1;
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		sw->loops++;
+		fprintf(stderr, "umlab: netsim: switch %s: broadcast loop: a frame first seen on "
+		    "port %s came back on port %s; port %s blocked\n", sw->name,
+		    ld->port[i] < sw->nports ? sw->port[ld->port[i]]->name : "?", in->name,
+		    in->name);
+		return 1;
+	}
+	ld->hash[ld->next] = h;
+	ld->port[ld->next] = in->idx;
+	ld->t[ld->next] = now;
+	ld->next = (ld->next + 1) % NS_LOOP_SLOTS;
+	return 0;
+}
+
+/* fr has entered the switch through port in: pick its egress ports. */
+static void
+sw_switch(struct ns_port *in, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_switch *sw = in->sw;
+	struct ns_fabric *f = sw->f;
+	int j, nout;
+
+	if (f->depth >= NS_MAX_HOPS) {
+		/* a loop the detector missed: never recurse without bound */
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	if (sw->kind == NS_SWITCH && ((fr->data[0] & 1) || in->peer_port != NULL) &&
+	    loop_check(in, fr, now))
+		return;
+	nout = ns_decide_v(sw->kind, &sw->mt, sw->nports, in->idx, fr->vid, fr->data, fr->len,
+	    now, sw->out);
+	if (nout == 0)
+		return;
+	{
+		int out[nout];		/* sw->out is reused if the frame comes back here */
+
+		memcpy(out, sw->out, sizeof(out));
+		f->depth++;
+		for (j = 0; j < nout; j++)
+			egress(sw->port[out[j]], fr, now);
+		f->depth--;
+	}
+}
+
+/* A frame from in's guest enters the switch: its VLAN first. */
 static void
 forward(struct ns_port *in, unsigned char *frame, size_t len, int64_t now)
 {
-	struct ns_switch *sw = in->sw;
-	int j, nout;
+	struct ns_frm fr = { frame, len, in->vlan, 0 };
+	int tagged = len >= 18 && frame[12] == 0x81 && frame[13] == 0x00;
 
-	nout = ns_decide(sw->kind, &sw->mt, sw->nports, in->idx, frame, len, now, sw->out);
-	for (j = 0; j < nout; j++)
-		egress(sw->port[sw->out[j]], frame, len, now);
+	if (in->trunk && tagged) {
+		fr.vid = (frame[14] << 8 | frame[15]) & 0xfff;
+		fr.tagged = 1;
+		if (fr.vid == 0 || fr.vid == 0xfff || !allowed(in, fr.vid)) {
+			in->q[NS_FROM_NODE].c.drop[NS_DROP_VLAN]++;
+			return;
+		}
+	} else if (in->vlan != 0 && tagged) {
+		/* an access port takes untagged frames only */
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_VLAN]++;
+		return;
+	}
+	if (in->blocked) {
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	sw_switch(in, &fr, now);
 }
 
 static void
@@ -577,8 +848,9 @@ iq_timer_done(struct ns_port *p, struct ns_iq *q, int64_t now)
 	return e->t > now ? e->t - now : 0;
 }
 
-/* Frames due for the guest: sent from their slots, which stay intact
- * until the flush (nothing pushes to this queue meanwhile). */
+/* Frames due for the guest, already in wire form: sent from their slots,
+ * which stay intact until the flush (nothing pushes to this queue
+ * meanwhile). */
 static int64_t
 iq_timer_to_node(struct loop_timer *t, void *arg)
 {
@@ -589,11 +861,12 @@ iq_timer_to_node(struct loop_timer *t, void *arg)
 	unsigned n = 0;
 
 	now_tv(&p->sw->f->tv);
-
 	while ((e = ns_iq_head(q)) != NULL && e->t <= now && n < q->cap) {
+		struct ns_frm fr = { ns_iq_data(q, e), e->len, 0, 0 };
+
 		q->c.frames++;
 		q->c.bytes += e->len;
-		tx_add(p, ns_iq_data(q, e), e->len);
+		tx_add(p, &fr);		/* vid 0, untagged: as it is */
 		ns_iq_pop(q);
 		n++;
 	}
@@ -613,7 +886,6 @@ iq_timer_from_node(struct loop_timer *t, void *arg)
 	unsigned n = 0;
 
 	now_tv(&p->sw->f->tv);
-
 	while ((e = ns_iq_head(q)) != NULL && e->t <= now && n < NS_BATCH) {
 		unsigned char *frame = ns_iq_data(q, e);
 		size_t len = e->len;
@@ -628,12 +900,28 @@ iq_timer_from_node(struct loop_timer *t, void *arg)
 	return iq_timer_done(p, q, now);
 }
 
+static void
+capture_iov(struct ns_port *p, const struct msghdr *h)
+{
+	struct ns_fabric *f = p->sw->f;
+	size_t len = 0, i;
+
+	if (h->msg_iovlen == 1) {
+		ns_pcap_write(p->cap, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
+		return;
+	}
+	for (i = 0; i < h->msg_iovlen; i++) {
+		memcpy(f->scratch + len, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
+		len += h->msg_iov[i].iov_len;
+	}
+	ns_pcap_write(p->cap, &f->tv, f->scratch, len);
+}
+
 /* Send what is queued for p; what the kernel refuses is dropped. */
 static void
 port_flush(struct ns_port *p)
 {
 	struct ns_iq *q = &p->q[NS_TO_NODE];
-	const struct timeval *tv = &p->sw->f->tv;
 	unsigned i = 0, k;
 	int r;
 
@@ -642,10 +930,9 @@ port_flush(struct ns_port *p)
 		if (r > 0) {
 			for (k = i; k < i + (unsigned)r; k++) {
 				p->c.tx_frames++;
-				p->c.tx_bytes += p->txiov[k].iov_len;
+				p->c.tx_bytes += p->tx[k].msg_len;
 				if (p->cap != NULL)
-					ns_pcap_write(p->cap, tv, p->txiov[k].iov_base,
-					    p->txiov[k].iov_len);
+					capture_iov(p, &p->tx[k].msg_hdr);
 			}
 			i += r;
 			continue;
@@ -669,12 +956,6 @@ port_flush(struct ns_port *p)
 		break;
 	}
 	p->ntx = 0;
-}
-
-static void
-ingress_now(struct ns_port *in, unsigned char *frame, size_t len, int64_t now)
-{
-	forward(in, frame, len, now);
 }
 
 static void
@@ -709,7 +990,9 @@ port_readable(int fd, uint32_t events, void *arg)
 			continue;
 		}
 		if (q->active || q->count > 0) {
-			iq_pass(in, NS_FROM_NODE, frame, len, now, ingress_now);
+			struct ns_frm fr = { frame, len, 0, 0 };
+
+			iq_pass(in, NS_FROM_NODE, &fr, now);
 			continue;
 		}
 		q->c.frames++;

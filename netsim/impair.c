@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "netsim/netsim_int.h"
 
@@ -355,10 +356,23 @@ ent_less(const struct ns_iq_ent *a, const struct ns_iq_ent *b)
 int
 ns_iq_push(struct ns_iq *q, const void *frame, size_t len, int64_t t, int corrupt, uint32_t bit)
 {
+	struct iovec iov = { (void *)frame, len };
+
+	return ns_iq_pushv(q, &iov, 1, t, corrupt, bit);
+}
+
+int
+ns_iq_pushv(struct ns_iq *q, const struct iovec *iov, int niov, int64_t t, int corrupt,
+    uint32_t bit)
+{
 	struct ns_iq_ent e, tmp;
 	uint32_t i, parent;
 	unsigned char *d;
+	size_t len = 0, off = 0;
+	int k;
 
+	for (k = 0; k < niov; k++)
+		len += iov[k].iov_len;
 	if (q->nfree == 0 || len > q->slotsz) {
 		q->c.drop[len > q->slotsz ? NS_DROP_MTU : NS_DROP_QUEUE_FULL]++;
 		return -1;
@@ -368,7 +382,10 @@ ns_iq_push(struct ns_iq *q, const void *frame, size_t len, int64_t t, int corrup
 	e.t = t;
 	e.seq = q->seq++;
 	d = q->buf + (size_t)e.slot * q->slotsz;
-	memcpy(d, frame, len);
+	for (k = 0; k < niov; k++) {
+		memcpy(d + off, iov[k].iov_base, iov[k].iov_len);
+		off += iov[k].iov_len;
+	}
 	if (corrupt)
 		d[bit / 8] ^= (unsigned char)(1u << (bit % 8));
 	i = q->count++;

@@ -125,4 +125,19 @@ uint64_t ns_port_seed(const struct ns_port *p, enum ns_dir d);
 void ns_port_set_up(struct ns_port *p, int up);
 int ns_port_is_up(const struct ns_port *p);
 
+/* VLANs.  An access port carries one VLAN untagged (vid 1..4094; 0: a
+ * plain port, the untagged domain).  A trunk port carries the listed
+ * VLANs tagged (n 0: all) and the untagged domain untagged.  MACs are
+ * learned per VLAN. */
+void ns_port_set_vlan(struct ns_port *p, int vid);
+void ns_port_set_trunk(struct ns_port *p, const uint16_t *vlans, int n);
+/* An 802.1Q trunk cable between two switches inside the fabric: two
+ * ports ("a=b" on a, "b=a" on b) joined without a socket.  Returns a's
+ * port.  A frame that loops back to a switch through another port
+ * blocks that port (counted as NS_DROP_LOOP, with a warning). */
+struct ns_port *ns_trunk_new(struct ns_switch *a, struct ns_switch *b, const uint16_t *vlans,
+			     int n, char *err, size_t errlen);
+/* A loop was detected through this port: it forwards nothing. */
+int ns_port_blocked(const struct ns_port *p);
+
 #endif

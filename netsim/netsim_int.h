@@ -46,6 +46,9 @@ void ns_mt_fini(struct ns_mactable *t);
 void ns_mt_learn(struct ns_mactable *t, const uint8_t mac[6], int port, int64_t now);
 /* The port mac was last seen on, or NS_FLOOD (unknown or aged out). */
 int ns_mt_lookup(struct ns_mactable *t, const uint8_t mac[6], int64_t now);
+/* The same within VLAN vid (0: untagged ports): MACs are learned per VLAN. */
+void ns_mt_learn_v(struct ns_mactable *t, const uint8_t mac[6], int vid, int port, int64_t now);
+int ns_mt_lookup_v(struct ns_mactable *t, const uint8_t mac[6], int vid, int64_t now);
 /* Drop entries older than the aging time. */
 void ns_mt_expire(struct ns_mactable *t, int64_t now);
 /* Drop every entry on port (link down, port removed). */
@@ -58,6 +61,11 @@ void ns_mt_forget_port(struct ns_mactable *t, int port);
  */
 int ns_decide(enum ns_kind kind, struct ns_mactable *t, int nports, int in,
 	      const uint8_t *frame, size_t len, int64_t now, int *out);
+
+/* ns_decide within VLAN vid: learning and lookup use (vid, MAC).  The
+ * caller filters flooded ports by VLAN membership. */
+int ns_decide_v(enum ns_kind kind, struct ns_mactable *t, int nports, int in, int vid,
+		const uint8_t *frame, size_t len, int64_t now, int *out);
 
 /* --- pcap.c --- */
 
@@ -126,6 +134,9 @@ void ns_iq_free(struct ns_iq *q);
  * q's generator, Gilbert-Elliott state and rate clock; counts drops. */
 void ns_iq_decide(struct ns_iq *q, size_t len, int64_t now, struct ns_fate *f);
 /* Queue a copy (flipping bit if corrupt).  -1 when full (counted). */
+struct iovec;
+int ns_iq_pushv(struct ns_iq *q, const struct iovec *iov, int niov, int64_t t, int corrupt,
+		uint32_t bit);
 int ns_iq_push(struct ns_iq *q, const void *frame, size_t len, int64_t t, int corrupt, uint32_t bit);
 /* The earliest queued frame, or NULL. */
 const struct ns_iq_ent *ns_iq_head(const struct ns_iq *q);
@@ -154,13 +165,42 @@ struct ns_port {
 	 * fabric's receive buffers: at most one receive batch */
 	unsigned ntx;
 	struct mmsghdr tx[NS_BATCH];
-	struct iovec txiov[NS_BATCH];
+	struct iovec txiov[NS_BATCH][3];	/* a tag pushed: head, tag, rest */
+	unsigned char tag[NS_BATCH][4];
+	/* VLANs: an access port (vlan), or an 802.1Q trunk (allowed) */
+	int vlan;			/* 1..4094; 0: untagged port */
+	int trunk;
+	uint64_t allowed[64];		/* trunk: bitmap of VLANs 0..4095 */
+	struct ns_port *peer_port;	/* internal trunk: its other end, no socket */
+	int blocked;			/* a loop came back through it: no forwarding */
 	struct ns_port *next_dirty;
 	int listed;			/* on the fabric's dirty list */
 };
 
+#define NS_LOOP_SLOTS 64
+#define NS_LOOP_WINDOW (100LL * 1000000LL)	/* ns */
+#define NS_MAX_HOPS 16			/* switches a frame may cross */
+
+/* Recently flooded frames per switch, to see one come back. */
+struct ns_loopdet {
+	uint64_t hash[NS_LOOP_SLOTS];
+	int port[NS_LOOP_SLOTS];
+	int64_t t[NS_LOOP_SLOTS];
+	unsigned next;
+};
+
+/* A frame inside the fabric: its bytes as received, and its VLAN. */
+struct ns_frm {
+	unsigned char *data;
+	size_t len;
+	int vid;			/* 0: untagged domain */
+	int tagged;			/* data holds an 802.1Q tag at 12 */
+};
+
 struct ns_switch {
 	struct ns_fabric *f;
+	struct ns_loopdet ld;
+	uint64_t loops;			/* loops detected */
 	char *name;
 	enum ns_kind kind;
 	struct ns_port **port;
@@ -176,6 +216,8 @@ struct ns_fabric {
 	struct ns_switch *sw;
 	struct ns_port *dirty;		/* ports with frames in tx[] */
 	struct timeval tv;		/* time of day of the current batch, for captures */
+	unsigned char *scratch;		/* one frame, to capture a re-tagged frame */
+	int depth;			/* switches the current frame has crossed */
 	/* one receive batch, shared by every port */
 	unsigned char *buf;		/* NS_BATCH * NS_FRAME_MAX */
 	struct mmsghdr rx[NS_BATCH];

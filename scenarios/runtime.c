@@ -355,6 +355,15 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 
 		s->rt = ns_switch_new(rt->fabric, s->name, k);
 	}
+	for (size_t i = 0; i < lab->ntrunks; i++) {
+		struct lab_trunk *t = lab->trunks[i];
+
+		t->rt = ns_trunk_new(t->a->rt, t->b->rt, t->vlans, t->nvlans, err, errlen);
+		if (t->rt == NULL) {
+			free(netdir);
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < lab->nlinks; i++) {
 		struct lab_link *k = lab->links[i];
 		char *path = xasprintf("%s/%s.%s", netdir, k->iface->node->name, k->iface->name);
@@ -366,6 +375,7 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 			free(netdir);
 			return -1;
 		}
+		ns_port_set_vlan(k->rt, k->vlan);
 		if (!rt->o.capture)
 			continue;
 		pcap = xasprintf("%s/pcap/%s.pcap", rt->o.outdir, k->name);
@@ -421,6 +431,8 @@ rt_free(struct rt *rt)
 		rt->lab->links[i]->rt = NULL;
 	for (size_t i = 0; i < rt->lab->nswitches; i++)
 		rt->lab->switches[i]->rt = NULL;
+	for (size_t i = 0; i < rt->lab->ntrunks; i++)
+		rt->lab->trunks[i]->rt = NULL;
 	rm_rf(rt->dir);
 	reaper_finish(rt->reaper);
 	free(rt->nodes);

@@ -18,9 +18,15 @@ local function ping(n, interval)
 end
 
 a:exec("ping -n -c 1 -W 2 10.0.0.2")   -- ARP first: its frames are delayed too
-local loss, avg, out = ping(10, 0.05)
-check("a 20 ms round trip is seen as 20+-3 ms (got " .. tostring(avg) .. ")",
-      avg ~= nil and avg >= 17 and avg <= 23, out)
+-- the median round trip: a busy machine (make -j check) delays a few pings
+local r = a:exec("ping -n -c 15 -i 0.1 -W 2 10.0.0.2")
+local t = {}
+for ms in r.stdout:gmatch("time=([%d.]+) ms") do t[#t + 1] = tonumber(ms) end
+table.sort(t)
+local med = t[(#t + 1) // 2]
+check("a 20 ms round trip is seen as 20+-3 ms (median " .. tostring(med) .. ")",
+      med ~= nil and med >= 17 and med <= 23, r.stdout)
+local loss, avg, out
 
 -- changed while the lab runs: no delay, 30% loss towards a
 impair(la, { loss = 0.3, direction = "to_node", seed = 42 })
