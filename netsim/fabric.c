@@ -313,7 +313,24 @@ ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errl
 	}
 	ns_pcap_close(p->cap);
 	p->cap = c;
+	if (c != NULL)
+		ns_pcap_limit(c, p->cap_max, p->cap_files);
 	return 0;
+}
+
+void
+ns_port_capture_limit(struct ns_port *p, uint64_t max_bytes, int files)
+{
+	p->cap_max = max_bytes;
+	p->cap_files = files;
+	if (p->cap != NULL)
+		ns_pcap_limit(p->cap, max_bytes, files);
+}
+
+uint64_t
+ns_port_capture_missed(const struct ns_port *p)
+{
+	return ns_pcap_missed(p->cap);
 }
 
 void
@@ -355,13 +372,9 @@ ns_port_is_up(const struct ns_port *p)
 }
 
 static void
-now_tv(struct timeval *tv)
+now_tv(struct timespec *ts)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tv->tv_sec = ts.tv_sec;
-	tv->tv_usec = ts.tv_nsec / 1000;
+	clock_gettime(CLOCK_REALTIME, ts);
 }
 
 /* Drop everything queued in one direction, counted as why. */

@@ -102,9 +102,15 @@ struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *
 /* The URL a guest gives to eth0=vde,URL. */
 const char *ns_port_url(const struct ns_port *p);
 /* Record every frame through the port (both directions) into a pcap file
- * (LINKTYPE_ETHERNET, microsecond timestamps).  0 on success.  A second
+ * (LINKTYPE_ETHERNET, nanosecond timestamps).  0 on success.  A second
  * call finishes the previous file first; pcap_path NULL stops capturing. */
 int ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errlen);
+/* Limit the capture to max_bytes a file (0: none).  files <= 1: stop at
+ * the limit; files > 1: a ring, PATH then PATH.1 .. PATH.(files-1), the
+ * oldest overwritten.  Applies to this and later captures of the port. */
+void ns_port_capture_limit(struct ns_port *p, uint64_t max_bytes, int files);
+/* Frames the limit kept out of the capture. */
+uint64_t ns_port_capture_missed(const struct ns_port *p);
 void ns_port_counters(const struct ns_port *p, struct ns_counters *out);
 const char *ns_port_name(const struct ns_port *p);
 

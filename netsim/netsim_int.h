@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -71,7 +72,12 @@ int ns_decide_v(enum ns_kind kind, struct ns_mactable *t, int nports, int in, in
 
 struct ns_pcap;
 struct ns_pcap *ns_pcap_open(const char *path, char *err, size_t errlen);
-void ns_pcap_write(struct ns_pcap *c, const struct timeval *tv, const void *frame, size_t len);
+struct timespec;
+void ns_pcap_write(struct ns_pcap *c, const struct timespec *ts, const void *frame, size_t len);
+/* At most max_bytes a file (0: no limit); files > 1: a ring of that many. */
+void ns_pcap_limit(struct ns_pcap *c, uint64_t max_bytes, int files);
+/* Frames not written because the limit was reached. */
+uint64_t ns_pcap_missed(const struct ns_pcap *c);
 /* Flushes and closes: the file is complete afterwards. */
 void ns_pcap_close(struct ns_pcap *c);
 
@@ -158,6 +164,8 @@ struct ns_port {
 	socklen_t peerlen;
 	struct ns_counters c;
 	struct ns_pcap *cap;
+	uint64_t cap_max;		/* capture size limit, 0: none */
+	int cap_files;			/* ring of files at the limit */
 	int down;			/* link down: both directions drop */
 	uint64_t seed;			/* base of both directions' seeds */
 	struct ns_iq q[2];		/* by enum ns_dir */
@@ -215,7 +223,7 @@ struct ns_fabric {
 	uint64_t seed;
 	struct ns_switch *sw;
 	struct ns_port *dirty;		/* ports with frames in tx[] */
-	struct timeval tv;		/* time of day of the current batch, for captures */
+	struct timespec tv;		/* time of day of the current batch, for captures */
 	unsigned char *scratch;		/* one frame, to capture a re-tagged frame */
 	int depth;			/* switches the current frame has crossed */
 	/* one receive batch, shared by every port */
