@@ -538,6 +538,7 @@ ns_trunk_new(struct ns_switch *a, struct ns_switch *b, const uint16_t *vlans, in
 		ns_port_set_trunk(p[i], vlans, n);
 		p[i]->idx = s->nports;
 		s->port[s->nports++] = p[i];
+		s->ntrunks++;
 	}
 	p[0]->peer_port = p[1];
 	p[1]->peer_port = p[0];
@@ -797,15 +798,19 @@ sw_switch(struct ns_port *in, const struct ns_frm *fr, int64_t now)
 	    now, sw->out);
 	if (nout == 0)
 		return;
-	{
-		int out[nout];		/* sw->out is reused if the frame comes back here */
+	f->depth++;
+	if (nout == 1 || sw->ntrunks == 0) {
+		/* only a trunk brings a frame back here, reusing sw->out */
+		for (j = 0; j < nout; j++)
+			egress(sw->port[sw->out[j]], fr, now);
+	} else {
+		int out[nout];
 
 		memcpy(out, sw->out, sizeof(out));
-		f->depth++;
 		for (j = 0; j < nout; j++)
 			egress(sw->port[out[j]], fr, now);
-		f->depth--;
 	}
+	f->depth--;
 }
 
 /* A frame from in's guest enters the switch: its VLAN first. */

@@ -209,6 +209,7 @@ struct ns_switch {
 	struct ns_fabric *f;
 	struct ns_loopdet ld;
 	uint64_t loops;			/* loops detected */
+	int ntrunks;			/* internal trunk ports */
 	char *name;
 	enum ns_kind kind;
 	struct ns_port **port;
