@@ -89,6 +89,7 @@ port_free(struct ns_port *p)
 		vde_close(p->conn);	/* closes fd, unlinks PATH */
 	}
 	ns_pcap_close(p->cap);
+	free(p->stall);
 	for (int d = 0; d < 2; d++) {
 		if (p->q[d].timer != NULL && f->l != NULL)
 			loop_timer_cancel(f->l, p->q[d].timer);
@@ -107,6 +108,8 @@ ns_fabric_free(struct ns_fabric *f)
 
 	if (f == NULL)
 		return;
+	if (f->bp_timer != NULL && f->l != NULL)
+		loop_timer_cancel(f->l, f->bp_timer);
 	while ((sw = f->sw) != NULL) {
 		f->sw = sw->next;
 		for (i = 0; i < sw->nports; i++)
@@ -935,7 +938,146 @@ capture_iov(struct ns_port *p, const struct msghdr *h)
 	ns_pcap_write(p->cap, &f->tv, f->scratch, len);
 }
 
-/* Send what is queued for p; what the kernel refuses is dropped. */
+static int64_t bp_retry(struct loop_timer *t, void *arg);
+
+/* Keep one frame (gathered from iov) for a stalled port; 0 if kept. */
+static int
+stall_keep(struct ns_port *p, const struct iovec *iov, size_t niov)
+{
+	size_t len = 0, i;
+	unsigned char *d;
+
+	if (p->stall == NULL && (p->stall = malloc((size_t)NS_BATCH * NS_STALL_SLOT)) == NULL)
+		return -1;
+	if (p->nstall == NS_BATCH)
+		return -1;
+	d = p->stall + (size_t)p->nstall * NS_STALL_SLOT;
+	for (i = 0; i < niov; i++) {
+		if (len + iov[i].iov_len > NS_STALL_SLOT)
+			return -1;
+		memcpy(d + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	p->stall_len[p->nstall++] = (uint32_t)len;
+	p->q[NS_TO_NODE].c.held++;
+	return 0;
+}
+
+/*
+ * Backpressure: p's guest refused frames (EAGAIN) while we were reading
+ * in.  Keep them, stop reading in, and retry every NS_BP_RETRY; after
+ * NS_BP_MAX the frames are dropped and p gets no backpressure for
+ * NS_BP_OFF, so that a frozen guest cannot stall its LAN.  Returns the
+ * number of frames kept (from tx[i..]).
+ */
+static unsigned
+stall(struct ns_port *p, unsigned i)
+{
+	struct ns_fabric *f = p->sw->f;
+	struct ns_port *in = f->cur_in;
+	int64_t now;
+	unsigned k = i;
+
+	if (in == NULL || f->l == NULL || in->fd < 0)
+		return 0;
+	now = loop_now();
+	if (now < p->bp_off_until)
+		return 0;
+	for (; k < p->ntx; k++)
+		if (stall_keep(p, p->tx[k].msg_hdr.msg_iov, p->tx[k].msg_hdr.msg_iovlen) < 0)
+			break;
+	if (k == i)
+		return 0;
+	if (p->stall_since == 0) {
+		p->stall_since = now;
+		p->next_stalled = f->stalled;
+		f->stalled = p;
+	}
+	if (!in->paused) {
+		in->paused = 1;
+		loop_mod_fd(f->l, in->fd, 0);
+		in->next_paused = f->paused;
+		f->paused = in;
+	}
+	if (f->bp_timer == NULL)
+		f->bp_timer = loop_timer_add(f->l, NS_BP_RETRY, bp_retry, f);
+	return k - i;
+}
+
+/* Send p's held frames; 1 when none is left. */
+static int
+stall_send(struct ns_port *p, int64_t now)
+{
+	struct mmsghdr m[NS_BATCH];
+	struct iovec iov[NS_BATCH];
+	struct ns_iq *q = &p->q[NS_TO_NODE];
+	unsigned i;
+	int r;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < p->nstall; i++) {
+		iov[i].iov_base = p->stall + (size_t)i * NS_STALL_SLOT;
+		iov[i].iov_len = p->stall_len[i];
+		m[i].msg_hdr.msg_name = &p->peer;
+		m[i].msg_hdr.msg_namelen = p->peerlen;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	r = sendmmsg(p->fd, m, p->nstall, MSG_DONTWAIT);
+	if (r > 0) {
+		for (i = 0; i < (unsigned)r; i++) {
+			p->c.tx_frames++;
+			p->c.tx_bytes += p->stall_len[i];
+			if (p->cap != NULL)
+				ns_pcap_write(p->cap, &p->sw->f->tv, iov[i].iov_base, iov[i].iov_len);
+		}
+		memmove(p->stall, p->stall + (size_t)r * NS_STALL_SLOT,
+		    (size_t)(p->nstall - r) * NS_STALL_SLOT);
+		memmove(p->stall_len, p->stall_len + r, (p->nstall - r) * sizeof(p->stall_len[0]));
+		p->nstall -= r;
+	}
+	if (p->nstall == 0)
+		return 1;
+	if ((r == -1 && errno != EAGAIN && errno != EINTR) || now - p->stall_since > NS_BP_MAX) {
+		q->c.drop[r == -1 && errno != EAGAIN ? NS_DROP_NO_PEER : NS_DROP_QUEUE_FULL] +=
+		    p->nstall;
+		p->nstall = 0;
+		if (now - p->stall_since > NS_BP_MAX)
+			p->bp_off_until = now + NS_BP_OFF;
+		return 1;
+	}
+	return 0;
+}
+
+static int64_t
+bp_retry(struct loop_timer *t, void *arg)
+{
+	struct ns_fabric *f = arg;
+	struct ns_port **pp = &f->stalled, *p;
+	int64_t now = loop_now();
+
+	now_tv(&f->tv);
+	while ((p = *pp) != NULL) {
+		if (stall_send(p, now)) {
+			p->stall_since = 0;
+			*pp = p->next_stalled;
+		} else {
+			pp = &p->next_stalled;
+		}
+	}
+	if (f->stalled != NULL)
+		return NS_BP_RETRY;
+	while ((p = f->paused) != NULL) {
+		f->paused = p->next_paused;
+		p->paused = 0;
+		loop_mod_fd(f->l, p->fd, EPOLLIN);
+	}
+	f->bp_timer = NULL;
+	return LOOP_TIMER_DONE;
+}
+
+/* Send what is queued for p; what the kernel refuses is dropped, or held
+ * back (backpressure) when we are reading a port. */
 static void
 port_flush(struct ns_port *p)
 {
@@ -943,6 +1085,13 @@ port_flush(struct ns_port *p)
 	unsigned i = 0, k;
 	int r;
 
+	if (p->nstall > 0) {
+		/* behind frames held back: keep the order, or drop */
+		i += stall(p, 0);
+		q->c.drop[NS_DROP_QUEUE_FULL] += p->ntx - i;
+		p->ntx = 0;
+		return;
+	}
 	while (i < p->ntx) {
 		r = sendmmsg(p->fd, &p->tx[i], p->ntx - i, MSG_DONTWAIT);
 		if (r > 0) {
@@ -969,7 +1118,9 @@ port_flush(struct ns_port *p)
 		}
 		/* ENOENT/ECONNREFUSED: no guest on PATH+ (yet, or any more);
 		 * EAGAIN: its queue is full.  Either way the rest of the batch
-		 * would fail alike: drop, quietly */
+		 * would fail alike: drop, quietly, or hold them back */
+		if (r == -1 && errno == EAGAIN)
+			i += stall(p, i);
 		q->c.drop[errno == EAGAIN ? NS_DROP_QUEUE_FULL : NS_DROP_NO_PEER] += p->ntx - i;
 		break;
 	}
@@ -986,11 +1137,14 @@ port_readable(int fd, uint32_t events, void *arg)
 	int64_t now;
 	int n, i;
 
+	if (in->paused)
+		return;		/* backpressure: an egress port is stalled */
 	n = recvmmsg(fd, f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;		/* EAGAIN, or nothing: level-triggered, we come back */
 	now = loop_now();
 	now_tv(&f->tv);
+	f->cur_in = in;
 	for (i = 0; i < n; i++) {
 		unsigned char *frame = f->rxiov[i].iov_base;
 		size_t len = f->rx[i].msg_len;
@@ -1018,4 +1172,5 @@ port_readable(int fd, uint32_t events, void *arg)
 		forward(in, frame, len, now);
 	}
 	flush_dirty(f);
+	f->cur_in = NULL;
 }

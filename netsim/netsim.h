@@ -46,6 +46,7 @@ struct ns_dir_counters {
 	uint64_t frames, bytes;         /* frames that made it through this direction */
 	uint64_t drop[NS_DROP_NREASONS];
 	uint64_t duplicated, corrupted, reordered, delayed;
+	uint64_t held;                  /* to the node: held back while its socket was full */
 };
 
 struct ns_counters {

@@ -24,6 +24,10 @@
 #define NS_MT_CAP 4096		/* MAC table slots per switch (power of 2) */
 #define NS_MT_AGE_NS (300LL * 1000000000LL)
 #define NS_SOCKBUF (4 * 1024 * 1024)
+#define NS_STALL_SLOT 9216		/* frames larger than this are not held back */
+#define NS_BP_RETRY (100LL * 1000)	/* ns between retries of a stalled port */
+#define NS_BP_MAX (20LL * 1000000)	/* a stall lasts at most this, then drops */
+#define NS_BP_OFF (1000LL * 1000000)	/* and the guest gets no backpressure for this */
 
 /* --- mactable.c: pure logic, no I/O, no allocation per frame --- */
 
@@ -181,6 +185,15 @@ struct ns_port {
 	uint64_t allowed[64];		/* trunk: bitmap of VLANs 0..4095 */
 	struct ns_port *peer_port;	/* internal trunk: its other end, no socket */
 	int blocked;			/* a loop came back through it: no forwarding */
+	/* backpressure: frames the guest's socket refused (EAGAIN), kept
+	 * while the ingress port that sent them is paused */
+	unsigned char *stall;		/* NS_BATCH slots of NS_STALL_SLOT bytes */
+	uint32_t stall_len[NS_BATCH];
+	unsigned nstall;
+	int64_t stall_since;
+	int64_t bp_off_until;		/* gave up on this guest: drop until then */
+	int paused;			/* not read: an egress is stalled */
+	struct ns_port *next_stalled, *next_paused;
 	struct ns_port *next_dirty;
 	int listed;			/* on the fabric's dirty list */
 };
@@ -227,6 +240,9 @@ struct ns_fabric {
 	struct timespec tv;		/* time of day of the current batch, for captures */
 	unsigned char *scratch;		/* one frame, to capture a re-tagged frame */
 	int depth;			/* switches the current frame has crossed */
+	struct ns_port *cur_in;		/* the port being read (port_readable) */
+	struct ns_port *stalled, *paused;
+	struct loop_timer *bp_timer;
 	/* one receive batch, shared by every port */
 	unsigned char *buf;		/* NS_BATCH * NS_FRAME_MAX */
 	struct mmsghdr rx[NS_BATCH];

@@ -130,6 +130,7 @@ dir_json(const struct ns_port *p, enum ns_dir d)
 	json_object_set_new(o, "corrupted", json_integer((json_int_t)c.dir[d].corrupted));
 	json_object_set_new(o, "reordered", json_integer((json_int_t)c.dir[d].reordered));
 	json_object_set_new(o, "delayed", json_integer((json_int_t)c.dir[d].delayed));
+	json_object_set_new(o, "held", json_integer((json_int_t)c.dir[d].held));
 	json_object_set_new(o, "seed", json_sprintf("0x%016llx",
 						    (unsigned long long)ns_port_seed(p, d)));
 	return o;

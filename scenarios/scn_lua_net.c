@@ -323,6 +323,7 @@ push_dir(lua_State *L, const struct ns_dir_counters *c, uint64_t seed)
 	set_int(L, "corrupted", c->corrupted);
 	set_int(L, "reordered", c->reordered);
 	set_int(L, "delayed", c->delayed);
+	set_int(L, "held", c->held);
 	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)seed);
 	lua_pushstring(L, hex);
 	lua_setfield(L, -2, "seed");
