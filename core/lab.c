@@ -40,6 +40,9 @@ lab_free(struct lab *lab)
 	free(lab->nodes);
 	free(lab->switches);
 	free(lab->links);
+	for (size_t i = 0; i < lab->ntrunks; i++)
+		free(lab->trunks[i]);
+	free(lab->trunks);
 	free(lab);
 }
 
@@ -223,6 +226,42 @@ lab_connect(struct lab *lab, struct lab_node *node, struct lab_switch *sw, const
 	sw->nports++;
 	append((void ***)&lab->links, &lab->nlinks, k);
 	return k;
+}
+
+struct lab_trunk *
+lab_add_trunk(struct lab *lab, struct lab_switch *a, struct lab_switch *b, const uint16_t *vlans,
+	      int nvlans, char *err, size_t errlen)
+{
+	struct lab_trunk *t;
+
+	if (a == b) {
+		snprintf(err, errlen, "trunk %s: cannot join a switch to itself", a->name);
+		return NULL;
+	}
+	if (a->kind == LAB_WIRE || b->kind == LAB_WIRE) {
+		snprintf(err, errlen, "trunk %s=%s: a wire has no room for a trunk", a->name, b->name);
+		return NULL;
+	}
+	if (nvlans < 0 || nvlans > 64) {
+		snprintf(err, errlen, "trunk %s=%s: at most 64 VLANs (none: all)", a->name, b->name);
+		return NULL;
+	}
+	for (int i = 0; i < nvlans; i++)
+		if (vlans[i] < 1 || vlans[i] > LAB_VLAN_MAX) {
+			snprintf(err, errlen, "trunk %s=%s: VLAN %d is outside 1..%d", a->name, b->name,
+				 vlans[i], LAB_VLAN_MAX);
+			return NULL;
+		}
+	t = xcalloc(1, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s=%s", a->name, b->name);
+	t->a = a;
+	t->b = b;
+	t->nvlans = nvlans;
+	memcpy(t->vlans, vlans, (size_t)nvlans * sizeof(*vlans));
+	a->nports++;
+	b->nports++;
+	append((void ***)&lab->trunks, &lab->ntrunks, t);
+	return t;
 }
 
 struct lab_node *

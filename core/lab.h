@@ -52,12 +52,43 @@ struct lab_switch {
 	void *rt;                   /* runtime object (struct ns_switch) */
 };
 
+/* Impairments of one direction of a link, as the scenario gave them.
+ * Mirrors netsim's struct ns_impair (the runtime applies it to the port);
+ * all zero is a perfect link.  Probabilities are 0..1. */
+struct lab_impair {
+	int64_t delay_ns, jitter_ns;
+	int dist;                   /* 0 uniform, 1 normal, 2 pareto, 3 paretonormal */
+	double loss;
+	int ge;                     /* Gilbert-Elliott loss: p, r, h, k */
+	double ge_p, ge_r, ge_h, ge_k;
+	double duplicate, corrupt, reorder;
+	uint64_t rate_bps;
+	uint32_t limit, mtu;
+	uint64_t seed;              /* 0: derived from the run's seed and the link name */
+};
+
+enum lab_dir { LAB_TO_NODE = 0, LAB_FROM_NODE = 1 };
+
+#define LAB_VLAN_MAX 4094
+
 /* One cable: a node's interface to a switch port. */
 struct lab_link {
 	char name[2 * LAB_NAME_MAX + 24]; /* "a.eth0-s1" */
 	struct lab_iface *iface;
 	struct lab_switch *sw;
 	void *rt;                   /* runtime object (struct ns_port) */
+	struct lab_impair imp[2];   /* by enum lab_dir */
+	int down;                   /* link_down() */
+	int vlan;                   /* access VLAN 1..4094; 0: untagged, no VLAN */
+};
+
+/* An 802.1Q trunk between two switches, inside the fabric (no guest). */
+struct lab_trunk {
+	char name[2 * LAB_NAME_MAX + 8]; /* "s1=s2" */
+	struct lab_switch *a, *b;
+	int nvlans;                 /* 0: every VLAN */
+	uint16_t vlans[64];
+	void *rt;
 };
 
 struct lab {
@@ -68,6 +99,8 @@ struct lab {
 	size_t nswitches;
 	struct lab_link **links;
 	size_t nlinks;
+	struct lab_trunk **trunks;
+	size_t ntrunks;
 };
 
 struct lab *lab_new(const char *name);
@@ -81,6 +114,10 @@ struct lab_switch *lab_add_switch(struct lab *lab, const char *name, enum lab_sw
  * ("10.0.0.1/24" otherwise). */
 struct lab_link *lab_connect(struct lab *lab, struct lab_node *node, struct lab_switch *sw,
 			     const char *cidr, char *err, size_t errlen);
+
+/* A trunk between switches a and b carrying vlans (nvlans 0: all). */
+struct lab_trunk *lab_add_trunk(struct lab *lab, struct lab_switch *a, struct lab_switch *b,
+				const uint16_t *vlans, int nvlans, char *err, size_t errlen);
 
 struct lab_node *lab_find_node(const struct lab *lab, const char *name);
 struct lab_switch *lab_find_switch(const struct lab *lab, const char *name);

@@ -63,7 +63,9 @@ ns_fabric_new(struct loop *l)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->l = l;
-	if ((f->buf = malloc((size_t)NS_BATCH * NS_FRAME_MAX)) == NULL) {
+	if ((f->buf = malloc((size_t)NS_BATCH * NS_FRAME_MAX)) == NULL ||
+	    (f->scratch = malloc(NS_FRAME_MAX + 4)) == NULL) {
+		free(f->buf);
 		free(f);
 		return NULL;
 	}
@@ -87,6 +89,12 @@ port_free(struct ns_port *p)
 		vde_close(p->conn);	/* closes fd, unlinks PATH */
 	}
 	ns_pcap_close(p->cap);
+	free(p->stall);
+	for (int d = 0; d < 2; d++) {
+		if (p->q[d].timer != NULL && f->l != NULL)
+			loop_timer_cancel(f->l, p->q[d].timer);
+		ns_iq_free(&p->q[d]);
+	}
 	free(p->name);
 	free(p->url);
 	free(p);
@@ -100,6 +108,8 @@ ns_fabric_free(struct ns_fabric *f)
 
 	if (f == NULL)
 		return;
+	if (f->bp_timer != NULL && f->l != NULL)
+		loop_timer_cancel(f->l, f->bp_timer);
 	while ((sw = f->sw) != NULL) {
 		f->sw = sw->next;
 		for (i = 0; i < sw->nports; i++)
@@ -111,6 +121,7 @@ ns_fabric_free(struct ns_fabric *f)
 		free(sw);
 	}
 	free(f->buf);
+	free(f->scratch);
 	free(f);
 }
 
@@ -149,6 +160,26 @@ const char *
 ns_switch_name(const struct ns_switch *sw)
 {
 	return sw->name;
+}
+
+/* Room for one more port on sw.  -1 on ENOMEM. */
+static int
+sw_grow(struct ns_switch *sw)
+{
+	int ncap = sw->capports ? sw->capports * 2 : 8;
+	struct ns_port **np;
+	int *no;
+
+	if (sw->nports < sw->capports)
+		return 0;
+	if ((np = realloc(sw->port, ncap * sizeof(*np))) == NULL)
+		return -1;
+	sw->port = np;
+	if ((no = realloc(sw->out, ncap * sizeof(*no))) == NULL)
+		return -1;
+	sw->out = no;
+	sw->capports = ncap;
+	return 0;
 }
 
 static void
@@ -198,23 +229,16 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 		if (probe >= 0)
 			close(probe);
 	}
-	if (sw->nports == sw->capports) {
-		int ncap = sw->capports ? sw->capports * 2 : 8;
-		struct ns_port **np;
-		int *no;
-
-		if ((np = realloc(sw->port, ncap * sizeof(*np))) == NULL)
-			goto nomem;
-		sw->port = np;
-		if ((no = realloc(sw->out, ncap * sizeof(*no))) == NULL)
-			goto nomem;
-		sw->out = no;
-		sw->capports = ncap;
-	}
+	if (sw_grow(sw) < 0)
+		goto nomem;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto nomem;
 	p->sw = sw;
 	p->fd = -1;
+	for (int d = 0; d < 2; d++) {
+		p->q[d].seed = ns_seed_derive(f->seed, name, d);
+		ns_rng_seed(&p->q[d].rng, p->q[d].seed);
+	}
 	if ((p->name = strdup(name)) == NULL || asprintf(&p->url, "ptp://%s", path) == -1) {
 		p->url = NULL;
 		port_free(p);
@@ -280,12 +304,6 @@ ns_port_name(const struct ns_port *p)
 	return p->name;
 }
 
-void
-ns_port_counters(const struct ns_port *p, struct ns_counters *out)
-{
-	*out = p->c;
-}
-
 int
 ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errlen)
 {
@@ -298,50 +316,812 @@ ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errl
 	}
 	ns_pcap_close(p->cap);
 	p->cap = c;
+	if (c != NULL)
+		ns_pcap_limit(c, p->cap_max, p->cap_files);
 	return 0;
 }
 
-static void
-now_tv(struct timeval *tv)
+void
+ns_port_capture_limit(struct ns_port *p, uint64_t max_bytes, int files)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tv->tv_sec = ts.tv_sec;
-	tv->tv_usec = ts.tv_nsec / 1000;
+	p->cap_max = max_bytes;
+	p->cap_files = files;
+	if (p->cap != NULL)
+		ns_pcap_limit(p->cap, max_bytes, files);
 }
 
-/* Send what is queued for p; what the kernel refuses is dropped. */
-static void
-port_flush(struct ns_port *p, const struct timeval *tv)
+uint64_t
+ns_port_capture_missed(const struct ns_port *p)
 {
+	return ns_pcap_missed(p->cap);
+}
+
+void
+ns_fabric_set_seed(struct ns_fabric *f, uint64_t seed)
+{
+	f->seed = seed;
+}
+
+void
+ns_port_counters(const struct ns_port *p, struct ns_counters *out)
+{
+	int d, r;
+
+	*out = p->c;
+	out->drop_frames = 0;
+	for (d = 0; d < 2; d++) {
+		out->dir[d] = p->q[d].c;
+		for (r = 0; r < NS_DROP_NREASONS; r++)
+			out->drop_frames += p->q[d].c.drop[r];
+	}
+}
+
+uint64_t
+ns_port_seed(const struct ns_port *p, enum ns_dir d)
+{
+	return p->q[d].seed;
+}
+
+void
+ns_port_get_impair(const struct ns_port *p, enum ns_dir d, struct ns_impair *out)
+{
+	*out = p->q[d].im;
+}
+
+int
+ns_port_is_up(const struct ns_port *p)
+{
+	return !p->down;
+}
+
+static void
+now_tv(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+/* Drop everything queued in one direction, counted as why. */
+static void
+iq_drain(struct ns_port *p, struct ns_iq *q, enum ns_drop why)
+{
+	while (q->count > 0) {
+		q->c.drop[why]++;
+		ns_iq_pop(q);
+	}
+	if (q->timer != NULL && p->sw->f->l != NULL)
+		loop_timer_cancel(p->sw->f->l, q->timer);
+	q->timer = NULL;
+	if (!q->active)
+		ns_iq_free(q);
+}
+
+void
+ns_port_set_up(struct ns_port *p, int up)
+{
+	p->down = !up;
+	if (p->down) {
+		iq_drain(p, &p->q[NS_TO_NODE], NS_DROP_LINK_DOWN);
+		iq_drain(p, &p->q[NS_FROM_NODE], NS_DROP_LINK_DOWN);
+		/* stations behind a dead link are gone: flood until relearned */
+		ns_mt_forget_port(&p->sw->mt, p->idx);
+	}
+}
+
+int
+ns_port_impair(struct ns_port *p, enum ns_dir d, const struct ns_impair *im, uint64_t seed,
+    char *err, size_t errlen)
+{
+	struct ns_iq *q = &p->q[d], nq;
+	const struct ns_iq_ent *e;
+	char e2[200];
+	int zero = ns_impair_is_zero(im);
+	uint32_t cap = im->limit ? im->limit : NS_IQ_LIMIT;
+	uint32_t slotsz = NS_IQ_SLOT;
+
+	if ((unsigned)d > NS_FROM_NODE) {
+		snprintf(err, errlen, "link %s: bad direction", p->name);
+		return -1;
+	}
+	if (ns_impair_check(im, e2, sizeof(e2)) < 0) {
+		snprintf(err, errlen, "link %s: %s", p->name, e2);
+		return -1;
+	}
+	if (im->mtu + 18 > slotsz)
+		slotsz = (im->mtu + 18 + 63) & ~63u;
+	if (!zero && (q->heap == NULL || q->cap != cap || q->slotsz != slotsz)) {
+		/* a new queue first, so that failing leaves the link as it was */
+		memset(&nq, 0, sizeof(nq));
+		if (ns_iq_alloc(&nq, im) < 0) {
+			snprintf(err, errlen, "link %s: %s", p->name, strerror(ENOMEM));
+			return -1;
+		}
+		nq.c = q->c;
+		while ((e = ns_iq_head(q)) != NULL) {
+			/* what does not fit counts as queue full in nq.c */
+			(void)ns_iq_push(&nq, ns_iq_data(q, e), e->len, e->t, 0, 0);
+			ns_iq_pop(q);
+		}
+		q->c = nq.c;
+		ns_iq_free(q);
+		q->heap = nq.heap;
+		q->freeslot = nq.freeslot;
+		q->buf = nq.buf;
+		q->cap = nq.cap;
+		q->count = nq.count;
+		q->nfree = nq.nfree;
+		q->slotsz = nq.slotsz;
+		q->seq = nq.seq;
+	}
+	q->im = *im;
+	q->active = !zero;
+	if (seed != 0) {
+		q->seed = ns_seed_derive(seed, p->name, d);
+		ns_rng_seed(&q->rng, q->seed);
+		q->ge_bad = 0;
+	}
+	if (!im->rate_bps)
+		q->last_end = 0;
+	if (zero && q->count == 0)
+		ns_iq_free(q);
+	return 0;
+}
+
+/* --- VLANs: which ports carry a VLAN, and a frame's form on the wire --- */
+
+static int
+allowed(const struct ns_port *p, int vid)
+{
+	return (p->allowed[vid >> 6] >> (vid & 63)) & 1;
+}
+
+/* vid 0 is the untagged domain: plain ports, and a trunk's untagged frames */
+static int
+port_carries(const struct ns_port *p, int vid)
+{
+	if (p->trunk)
+		return vid == 0 || allowed(p, vid);
+	return p->vlan == vid;
+}
+
+void
+ns_port_set_vlan(struct ns_port *p, int vid)
+{
+	p->vlan = vid > 0 && vid <= 4094 ? vid : 0;
+	p->trunk = 0;
+}
+
+void
+ns_port_set_trunk(struct ns_port *p, const uint16_t *vlans, int n)
+{
+	int i;
+
+	memset(p->allowed, 0, sizeof(p->allowed));
+	for (i = 0; i < n; i++)
+		if (vlans[i] >= 1 && vlans[i] <= 4094)
+			p->allowed[vlans[i] >> 6] |= 1ULL << (vlans[i] & 63);
+	if (n == 0)
+		for (i = 1; i <= 4094; i++)
+			p->allowed[i >> 6] |= 1ULL << (i & 63);
+	p->vlan = 0;
+	p->trunk = 1;
+}
+
+int
+ns_port_blocked(const struct ns_port *p)
+{
+	return p->blocked;
+}
+
+struct ns_port *
+ns_trunk_new(struct ns_switch *a, struct ns_switch *b, const uint16_t *vlans, int n,
+    char *err, size_t errlen)
+{
+	struct ns_port *p[2];
+	struct ns_switch *sw[2] = { a, b };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ns_switch *s = sw[i];
+
+		if (s->kind == NS_WIRE) {
+			snprintf(err, errlen, "trunk %s=%s: %s is a wire", a->name, b->name, s->name);
+			return NULL;
+		}
+		if (sw_grow(s) < 0 || (p[i] = calloc(1, sizeof(*p[i]))) == NULL ||
+		    asprintf(&p[i]->name, "%s=%s", s->name, sw[!i]->name) == -1) {
+			snprintf(err, errlen, "trunk %s=%s: %s", a->name, b->name, strerror(ENOMEM));
+			if (i == 1) {
+				a->nports--;
+				port_free(p[0]);
+			}
+			return NULL;
+		}
+		p[i]->sw = s;
+		p[i]->fd = -1;
+		ns_port_set_trunk(p[i], vlans, n);
+		p[i]->idx = s->nports;
+		s->port[s->nports++] = p[i];
+		s->ntrunks++;
+	}
+	p[0]->peer_port = p[1];
+	p[1]->peer_port = p[0];
+	return p[0];
+}
+
+/*
+ * The wire form of fr for port o: tagged on a trunk for a VLAN, untagged
+ * elsewhere.  Pushing or popping the tag is a matter of iovecs: no copy;
+ * tag[] must live as long as iov.
+ */
+static int
+wire_iov(const struct ns_port *o, const struct ns_frm *fr, struct iovec *iov, unsigned char tag[4])
+{
+	int want = o->trunk && fr->vid != 0;
+
+	if (want == fr->tagged) {
+		iov[0].iov_base = fr->data;
+		iov[0].iov_len = fr->len;
+		return 1;
+	}
+	iov[0].iov_base = fr->data;
+	iov[0].iov_len = 12;
+	if (want) {
+		tag[0] = 0x81;
+		tag[1] = 0x00;
+		tag[2] = (unsigned char)(fr->vid >> 8);
+		tag[3] = (unsigned char)fr->vid;
+		iov[1].iov_base = tag;
+		iov[1].iov_len = 4;
+		iov[2].iov_base = fr->data + 12;
+		iov[2].iov_len = fr->len - 12;
+		return 3;
+	}
+	iov[1].iov_base = fr->data + 16;
+	iov[1].iov_len = fr->len - 16;
+	return 2;
+}
+
+static size_t
+iov_len(const struct iovec *iov, int n)
+{
+	size_t len = 0;
+
+	while (n-- > 0)
+		len += iov[n].iov_len;
+	return len;
+}
+
+static void port_flush(struct ns_port *p);
+
+/* Queue fr (in o's wire form) for o's guest: no copy, so the frame must
+ * live until the flush. */
+static void
+tx_add(struct ns_port *o, const struct ns_frm *fr)
+{
+	struct ns_fabric *f = o->sw->f;
+	struct msghdr *h;
+
+	if (o->ntx == NS_BATCH)
+		port_flush(o);		/* stays on the dirty list */
+	if (!o->listed) {
+		o->listed = 1;
+		o->next_dirty = f->dirty;
+		f->dirty = o;
+	}
+	h = &o->tx[o->ntx].msg_hdr;
+	h->msg_name = &o->peer;
+	h->msg_namelen = o->peerlen;
+	h->msg_iov = o->txiov[o->ntx];
+	h->msg_iovlen = (size_t)wire_iov(o, fr, o->txiov[o->ntx], o->tag[o->ntx]);
+	o->ntx++;
+}
+
+static int64_t iq_timer_to_node(struct loop_timer *t, void *arg);
+static int64_t iq_timer_from_node(struct loop_timer *t, void *arg);
+
+/* Queue a copy of iov in q, departing at t; arm q's timer for its head. */
+static void
+iq_enqueue(struct ns_port *p, enum ns_dir d, const struct iovec *iov, int niov, int64_t t,
+    int64_t now, int corrupt, uint32_t bit)
+{
+	struct ns_iq *q = &p->q[d];
+	struct loop *l = p->sw->f->l;
+
+	if (ns_iq_pushv(q, iov, niov, t, corrupt, bit) < 0)
+		return;
+	q->c.delayed++;
+	if (l == NULL)
+		return;
+	if (q->timer != NULL && t >= q->timer_at)
+		return;
+	if (q->timer != NULL)
+		loop_timer_cancel(l, q->timer);
+	q->timer_at = t;
+	q->timer = loop_timer_add(l, t > now ? t - now : 0,
+	    d == NS_TO_NODE ? iq_timer_to_node : iq_timer_from_node, p);
+}
+
+static void sw_switch(struct ns_port *in, const struct ns_frm *fr, int64_t now);
+static void forward(struct ns_port *in, unsigned char *frame, size_t len, int64_t now);
+
+/*
+ * One frame through one direction's impairments: each copy that leaves
+ * now, unchanged, with nothing queued ahead of it, goes on at once
+ * without a copy; the rest wait in the queue (copied, in wire form).
+ */
+static void
+iq_pass(struct ns_port *p, enum ns_dir d, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_iq *q = &p->q[d];
+	struct ns_fate fate;
+	struct iovec iov[3];
+	unsigned char tag[4];
+	int i, niov;
+	size_t len;
+
+	if (d == NS_TO_NODE) {
+		niov = wire_iov(p, fr, iov, tag);
+	} else {
+		niov = 1;
+		iov[0].iov_base = fr->data;
+		iov[0].iov_len = fr->len;
+	}
+	len = iov_len(iov, niov);
+	ns_iq_decide(q, len, now, &fate);
+	for (i = 0; i < fate.n; i++) {
+		if (fate.t[i] <= now && !fate.corrupt[i] && (q->count == 0 || fate.reordered)) {
+			q->c.frames++;
+			q->c.bytes += len;
+			if (d == NS_TO_NODE)
+				tx_add(p, fr);
+			else
+				forward(p, fr->data, fr->len, now);
+		} else {
+			iq_enqueue(p, d, iov, niov, fate.t[i], now, fate.corrupt[i], fate.bit[i]);
+		}
+	}
+}
+
+/* An internal trunk: fr crosses to the port on the other switch. */
+static void
+trunk_cross(struct ns_port *o, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_port *in = o->peer_port;
+	size_t len = fr->len - (fr->tagged ? 4 : 0) + (fr->vid ? 4 : 0);
+
+	if (in->blocked) {
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	o->c.tx_frames++;
+	o->c.tx_bytes += len;
+	in->c.rx_frames++;
+	in->c.rx_bytes += len;
+	sw_switch(in, fr, now);
+}
+
+/* A frame leaves the switch through port o. */
+static void
+egress(struct ns_port *o, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_iq *q = &o->q[NS_TO_NODE];
+
+	if (!port_carries(o, fr->vid))
+		return;			/* not in this VLAN: not a drop */
+	if (o->blocked) {
+		q->c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	if (o->peer_port != NULL) {
+		trunk_cross(o, fr, now);
+		return;
+	}
+	if (o->down) {
+		q->c.drop[NS_DROP_LINK_DOWN]++;
+		return;
+	}
+	if (q->active || q->count > 0) {
+		iq_pass(o, NS_TO_NODE, fr, now);
+		return;
+	}
+	q->c.frames++;
+	q->c.bytes += fr->len;
+	tx_add(o, fr);
+}
+
+/* 64-bit FNV-1a of the frame without its VLAN tag. */
+static uint64_t
+frame_hash(const struct ns_frm *fr)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < fr->len; i++) {
+		if (fr->tagged && i == 12)
+			i = 16;
+		h = (h ^ fr->data[i]) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * Broadcast loop detection: the same frame seen again by this switch
+ * within NS_LOOP_WINDOW on another port went round a loop.  Block that
+ * port (it neither sends nor receives any more, like an STP blocking
+ * port) and say so once.  Returns 1 when fr must be dropped.
+ */
+static int
+loop_check(struct ns_port *in, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_switch *sw = in->sw;
+	struct ns_loopdet *ld = &sw->ld;
+	uint64_t h = frame_hash(fr);
+	int i;
+
+	for (i = 0; i < NS_LOOP_SLOTS; i++) {
+		if (ld->hash[i] != h || now - ld->t[i] > NS_LOOP_WINDOW)
+			continue;
+		if (ld->port[i] == in->idx) {
+			ld->t[i] = now;		/* the same frame again from the same side */
+			return 0;
+		}
+		in->blocked = 1;
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		sw->loops++;
+		fprintf(stderr, "umlab: netsim: switch %s: broadcast loop: a frame first seen on "
+		    "port %s came back on port %s; port %s blocked\n", sw->name,
+		    ld->port[i] < sw->nports ? sw->port[ld->port[i]]->name : "?", in->name,
+		    in->name);
+		return 1;
+	}
+	ld->hash[ld->next] = h;
+	ld->port[ld->next] = in->idx;
+	ld->t[ld->next] = now;
+	ld->next = (ld->next + 1) % NS_LOOP_SLOTS;
+	return 0;
+}
+
+/* fr has entered the switch through port in: pick its egress ports. */
+static void
+sw_switch(struct ns_port *in, const struct ns_frm *fr, int64_t now)
+{
+	struct ns_switch *sw = in->sw;
+	struct ns_fabric *f = sw->f;
+	int j, nout;
+
+	if (f->depth >= NS_MAX_HOPS) {
+		/* a loop the detector missed: never recurse without bound */
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	if (sw->kind == NS_SWITCH && ((fr->data[0] & 1) || in->peer_port != NULL) &&
+	    loop_check(in, fr, now))
+		return;
+	nout = ns_decide_v(sw->kind, &sw->mt, sw->nports, in->idx, fr->vid, fr->data, fr->len,
+	    now, sw->out);
+	if (nout == 0)
+		return;
+	f->depth++;
+	if (nout == 1 || sw->ntrunks == 0) {
+		/* only a trunk brings a frame back here, reusing sw->out */
+		for (j = 0; j < nout; j++)
+			egress(sw->port[sw->out[j]], fr, now);
+	} else {
+		int out[nout];
+
+		memcpy(out, sw->out, sizeof(out));
+		for (j = 0; j < nout; j++)
+			egress(sw->port[out[j]], fr, now);
+	}
+	f->depth--;
+}
+
+/* A frame from in's guest enters the switch: its VLAN first. */
+static void
+forward(struct ns_port *in, unsigned char *frame, size_t len, int64_t now)
+{
+	struct ns_frm fr = { frame, len, in->vlan, 0 };
+	int tagged = len >= 18 && frame[12] == 0x81 && frame[13] == 0x00;
+
+	if (in->trunk && tagged) {
+		fr.vid = (frame[14] << 8 | frame[15]) & 0xfff;
+		fr.tagged = 1;
+		if (fr.vid == 0 || fr.vid == 0xfff || !allowed(in, fr.vid)) {
+			in->q[NS_FROM_NODE].c.drop[NS_DROP_VLAN]++;
+			return;
+		}
+	} else if (in->vlan != 0 && tagged) {
+		/* an access port takes untagged frames only */
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_VLAN]++;
+		return;
+	}
+	if (in->blocked) {
+		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
+		return;
+	}
+	sw_switch(in, &fr, now);
+}
+
+static void
+flush_dirty(struct ns_fabric *f)
+{
+	struct ns_port *o;
+
+	while ((o = f->dirty) != NULL) {
+		f->dirty = o->next_dirty;
+		o->listed = 0;
+		port_flush(o);
+	}
+}
+
+static int64_t
+iq_timer_done(struct ns_port *p, struct ns_iq *q, int64_t now)
+{
+	const struct ns_iq_ent *e = ns_iq_head(q);
+
+	if (e == NULL) {
+		q->timer = NULL;
+		if (!q->active)
+			ns_iq_free(q);
+		return LOOP_TIMER_DONE;
+	}
+	q->timer_at = e->t;
+	return e->t > now ? e->t - now : 0;
+}
+
+/* Frames due for the guest, already in wire form: sent from their slots,
+ * which stay intact until the flush (nothing pushes to this queue
+ * meanwhile). */
+static int64_t
+iq_timer_to_node(struct loop_timer *t, void *arg)
+{
+	struct ns_port *p = arg;
+	struct ns_iq *q = &p->q[NS_TO_NODE];
+	const struct ns_iq_ent *e;
+	int64_t now = loop_now();
+	unsigned n = 0;
+
+	now_tv(&p->sw->f->tv);
+	while ((e = ns_iq_head(q)) != NULL && e->t <= now && n < q->cap) {
+		struct ns_frm fr = { ns_iq_data(q, e), e->len, 0, 0 };
+
+		q->c.frames++;
+		q->c.bytes += e->len;
+		tx_add(p, &fr);		/* vid 0, untagged: as it is */
+		ns_iq_pop(q);
+		n++;
+	}
+	flush_dirty(p->sw->f);
+	return iq_timer_done(p, q, now);
+}
+
+/* Frames due into the switch: forwarded from their slots.  A slot popped
+ * here is reused only by a later push to this queue, after the flush. */
+static int64_t
+iq_timer_from_node(struct loop_timer *t, void *arg)
+{
+	struct ns_port *p = arg;
+	struct ns_iq *q = &p->q[NS_FROM_NODE];
+	const struct ns_iq_ent *e;
+	int64_t now = loop_now();
+	unsigned n = 0;
+
+	now_tv(&p->sw->f->tv);
+	while ((e = ns_iq_head(q)) != NULL && e->t <= now && n < NS_BATCH) {
+		unsigned char *frame = ns_iq_data(q, e);
+		size_t len = e->len;
+
+		q->c.frames++;
+		q->c.bytes += len;
+		ns_iq_pop(q);
+		forward(p, frame, len, now);
+		n++;
+	}
+	flush_dirty(p->sw->f);
+	return iq_timer_done(p, q, now);
+}
+
+static void
+capture_iov(struct ns_port *p, const struct msghdr *h)
+{
+	struct ns_fabric *f = p->sw->f;
+	size_t len = 0, i;
+
+	if (h->msg_iovlen == 1) {
+		ns_pcap_write(p->cap, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
+		return;
+	}
+	for (i = 0; i < h->msg_iovlen; i++) {
+		memcpy(f->scratch + len, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
+		len += h->msg_iov[i].iov_len;
+	}
+	ns_pcap_write(p->cap, &f->tv, f->scratch, len);
+}
+
+static int64_t bp_retry(struct loop_timer *t, void *arg);
+
+/* Keep one frame (gathered from iov) for a stalled port; 0 if kept. */
+static int
+stall_keep(struct ns_port *p, const struct iovec *iov, size_t niov)
+{
+	size_t len = 0, i;
+	unsigned char *d;
+
+	if (p->stall == NULL && (p->stall = malloc((size_t)NS_BATCH * NS_STALL_SLOT)) == NULL)
+		return -1;
+	if (p->nstall == NS_BATCH)
+		return -1;
+	d = p->stall + (size_t)p->nstall * NS_STALL_SLOT;
+	for (i = 0; i < niov; i++) {
+		if (len + iov[i].iov_len > NS_STALL_SLOT)
+			return -1;
+		memcpy(d + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	p->stall_len[p->nstall++] = (uint32_t)len;
+	p->q[NS_TO_NODE].c.held++;
+	return 0;
+}
+
+/*
+ * Backpressure: p's guest refused frames (EAGAIN) while we were reading
+ * in.  Keep them, stop reading in, and retry every NS_BP_RETRY; after
+ * NS_BP_MAX the frames are dropped and p gets no backpressure for
+ * NS_BP_OFF, so that a frozen guest cannot stall its LAN.  Returns the
+ * number of frames kept (from tx[i..]).
+ */
+static unsigned
+stall(struct ns_port *p, unsigned i)
+{
+	struct ns_fabric *f = p->sw->f;
+	struct ns_port *in = f->cur_in;
+	int64_t now;
+	unsigned k = i;
+
+	if (in == NULL || f->l == NULL || in->fd < 0)
+		return 0;
+	now = loop_now();
+	if (now < p->bp_off_until)
+		return 0;
+	for (; k < p->ntx; k++)
+		if (stall_keep(p, p->tx[k].msg_hdr.msg_iov, p->tx[k].msg_hdr.msg_iovlen) < 0)
+			break;
+	if (k == i)
+		return 0;
+	if (p->stall_since == 0) {
+		p->stall_since = now;
+		p->next_stalled = f->stalled;
+		f->stalled = p;
+	}
+	if (!in->paused) {
+		in->paused = 1;
+		loop_mod_fd(f->l, in->fd, 0);
+		in->next_paused = f->paused;
+		f->paused = in;
+	}
+	if (f->bp_timer == NULL)
+		f->bp_timer = loop_timer_add(f->l, NS_BP_RETRY, bp_retry, f);
+	return k - i;
+}
+
+/* Send p's held frames; 1 when none is left. */
+static int
+stall_send(struct ns_port *p, int64_t now)
+{
+	struct mmsghdr m[NS_BATCH];
+	struct iovec iov[NS_BATCH];
+	struct ns_iq *q = &p->q[NS_TO_NODE];
+	unsigned i;
+	int r;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < p->nstall; i++) {
+		iov[i].iov_base = p->stall + (size_t)i * NS_STALL_SLOT;
+		iov[i].iov_len = p->stall_len[i];
+		m[i].msg_hdr.msg_name = &p->peer;
+		m[i].msg_hdr.msg_namelen = p->peerlen;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	r = sendmmsg(p->fd, m, p->nstall, MSG_DONTWAIT);
+	if (r > 0) {
+		for (i = 0; i < (unsigned)r; i++) {
+			p->c.tx_frames++;
+			p->c.tx_bytes += p->stall_len[i];
+			if (p->cap != NULL)
+				ns_pcap_write(p->cap, &p->sw->f->tv, iov[i].iov_base, iov[i].iov_len);
+		}
+		memmove(p->stall, p->stall + (size_t)r * NS_STALL_SLOT,
+		    (size_t)(p->nstall - r) * NS_STALL_SLOT);
+		memmove(p->stall_len, p->stall_len + r, (p->nstall - r) * sizeof(p->stall_len[0]));
+		p->nstall -= r;
+	}
+	if (p->nstall == 0)
+		return 1;
+	if ((r == -1 && errno != EAGAIN && errno != EINTR) || now - p->stall_since > NS_BP_MAX) {
+		q->c.drop[r == -1 && errno != EAGAIN ? NS_DROP_NO_PEER : NS_DROP_QUEUE_FULL] +=
+		    p->nstall;
+		p->nstall = 0;
+		if (now - p->stall_since > NS_BP_MAX)
+			p->bp_off_until = now + NS_BP_OFF;
+		return 1;
+	}
+	return 0;
+}
+
+static int64_t
+bp_retry(struct loop_timer *t, void *arg)
+{
+	struct ns_fabric *f = arg;
+	struct ns_port **pp = &f->stalled, *p;
+	int64_t now = loop_now();
+
+	now_tv(&f->tv);
+	while ((p = *pp) != NULL) {
+		if (stall_send(p, now)) {
+			p->stall_since = 0;
+			*pp = p->next_stalled;
+		} else {
+			pp = &p->next_stalled;
+		}
+	}
+	if (f->stalled != NULL)
+		return NS_BP_RETRY;
+	while ((p = f->paused) != NULL) {
+		f->paused = p->next_paused;
+		p->paused = 0;
+		loop_mod_fd(f->l, p->fd, EPOLLIN);
+	}
+	f->bp_timer = NULL;
+	return LOOP_TIMER_DONE;
+}
+
+/* Send what is queued for p; what the kernel refuses is dropped, or held
+ * back (backpressure) when we are reading a port. */
+static void
+port_flush(struct ns_port *p)
+{
+	struct ns_iq *q = &p->q[NS_TO_NODE];
 	unsigned i = 0, k;
 	int r;
 
+	if (p->nstall > 0) {
+		/* behind frames held back: keep the order, or drop */
+		i += stall(p, 0);
+		q->c.drop[NS_DROP_QUEUE_FULL] += p->ntx - i;
+		p->ntx = 0;
+		return;
+	}
 	while (i < p->ntx) {
 		r = sendmmsg(p->fd, &p->tx[i], p->ntx - i, MSG_DONTWAIT);
 		if (r > 0) {
 			for (k = i; k < i + (unsigned)r; k++) {
 				p->c.tx_frames++;
-				p->c.tx_bytes += p->txiov[k].iov_len;
+				p->c.tx_bytes += p->tx[k].msg_len;
 				if (p->cap != NULL)
-					ns_pcap_write(p->cap, tv, p->txiov[k].iov_base,
-					    p->txiov[k].iov_len);
+					capture_iov(p, &p->tx[k].msg_hdr);
 			}
 			i += r;
 			continue;
 		}
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r == -1 && (errno == EMSGSIZE || errno == ENOBUFS)) {
-			p->c.drop_frames++;	/* this frame only */
+		if (r == -1 && errno == EMSGSIZE) {
+			q->c.drop[NS_DROP_MTU]++;	/* this frame only */
+			i++;
+			continue;
+		}
+		if (r == -1 && errno == ENOBUFS) {
+			q->c.drop[NS_DROP_QUEUE_FULL]++;
 			i++;
 			continue;
 		}
 		/* ENOENT/ECONNREFUSED: no guest on PATH+ (yet, or any more);
-		 * EAGAIN: its queue is full (no queue of our own yet).  Either
-		 * way the rest of the batch would fail alike: drop, quietly */
-		p->c.drop_frames += p->ntx - i;
+		 * EAGAIN: its queue is full.  Either way the rest of the batch
+		 * would fail alike: drop, quietly, or hold them back */
+		if (r == -1 && errno == EAGAIN)
+			i += stall(p, i);
+		q->c.drop[errno == EAGAIN ? NS_DROP_QUEUE_FULL : NS_DROP_NO_PEER] += p->ntx - i;
 		break;
 	}
 	p->ntx = 0;
@@ -350,18 +1130,21 @@ port_flush(struct ns_port *p, const struct timeval *tv)
 static void
 port_readable(int fd, uint32_t events, void *arg)
 {
-	struct ns_port *in = arg, *o;
+	struct ns_port *in = arg;
 	struct ns_switch *sw = in->sw;
 	struct ns_fabric *f = sw->f;
-	struct timeval tv;
+	struct ns_iq *q = &in->q[NS_FROM_NODE];
 	int64_t now;
-	int n, i, j, nout;
+	int n, i;
 
+	if (in->paused)
+		return;		/* backpressure: an egress port is stalled */
 	n = recvmmsg(fd, f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;		/* EAGAIN, or nothing: level-triggered, we come back */
 	now = loop_now();
-	now_tv(&tv);
+	now_tv(&f->tv);
+	f->cur_in = in;
 	for (i = 0; i < n; i++) {
 		unsigned char *frame = f->rxiov[i].iov_base;
 		size_t len = f->rx[i].msg_len;
@@ -369,29 +1152,25 @@ port_readable(int fd, uint32_t events, void *arg)
 		in->c.rx_frames++;
 		in->c.rx_bytes += len;
 		if (in->cap != NULL)
-			ns_pcap_write(in->cap, &tv, frame, len);
+			ns_pcap_write(in->cap, &f->tv, frame, len);
 		if (len < NS_ETH_HLEN || (f->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			in->c.rx_errors++;
 			continue;
 		}
-		nout = ns_decide(sw->kind, &sw->mt, sw->nports, in->idx, frame, len, now, sw->out);
-		for (j = 0; j < nout; j++) {
-			o = sw->port[sw->out[j]];
-			if (o->ntx == 0) {
-				o->next_dirty = f->dirty;
-				f->dirty = o;
-			}
-			o->txiov[o->ntx].iov_base = frame;
-			o->txiov[o->ntx].iov_len = len;
-			o->tx[o->ntx].msg_hdr.msg_name = &o->peer;
-			o->tx[o->ntx].msg_hdr.msg_namelen = o->peerlen;
-			o->tx[o->ntx].msg_hdr.msg_iov = &o->txiov[o->ntx];
-			o->tx[o->ntx].msg_hdr.msg_iovlen = 1;
-			o->ntx++;
+		if (in->down) {
+			q->c.drop[NS_DROP_LINK_DOWN]++;
+			continue;
 		}
+		if (q->active || q->count > 0) {
+			struct ns_frm fr = { frame, len, 0, 0 };
+
+			iq_pass(in, NS_FROM_NODE, &fr, now);
+			continue;
+		}
+		q->c.frames++;
+		q->c.bytes += len;
+		forward(in, frame, len, now);
 	}
-	while ((o = f->dirty) != NULL) {
-		f->dirty = o->next_dirty;
-		port_flush(o, &tv);
-	}
+	flush_dirty(f);
+	f->cur_in = NULL;
 }

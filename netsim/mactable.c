@@ -15,10 +15,11 @@
 
 #define NS_MT_USED (1ULL << 63)
 
+/* MACs are learned per VLAN: the VLAN id sits above the 48 MAC bits. */
 static uint64_t
-mac_key(const uint8_t m[6])
+mac_key_v(const uint8_t m[6], int vid)
 {
-	return NS_MT_USED | (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 |
+	return NS_MT_USED | (uint64_t)(vid & 0xfff) << 48 | (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 |
 	    (uint64_t)m[2] << 24 | (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
 }
 
@@ -130,7 +131,13 @@ mt_find(struct ns_mactable *t, uint64_t key, uint32_t *where)
 void
 ns_mt_learn(struct ns_mactable *t, const uint8_t mac[6], int port, int64_t now)
 {
-	uint64_t key = mac_key(mac);
+	ns_mt_learn_v(t, mac, 0, port, now);
+}
+
+void
+ns_mt_learn_v(struct ns_mactable *t, const uint8_t mac[6], int vid, int port, int64_t now)
+{
+	uint64_t key = mac_key_v(mac, vid);
 	struct ns_mac_entry *e;
 	uint32_t i;
 
@@ -158,10 +165,16 @@ ns_mt_learn(struct ns_mactable *t, const uint8_t mac[6], int port, int64_t now)
 int
 ns_mt_lookup(struct ns_mactable *t, const uint8_t mac[6], int64_t now)
 {
+	return ns_mt_lookup_v(t, mac, 0, now);
+}
+
+int
+ns_mt_lookup_v(struct ns_mactable *t, const uint8_t mac[6], int vid, int64_t now)
+{
 	struct ns_mac_entry *e;
 	uint32_t i;
 
-	if ((e = mt_find(t, mac_key(mac), &i)) == NULL)
+	if ((e = mt_find(t, mac_key_v(mac, vid), &i)) == NULL)
 		return NS_FLOOD;
 	if (mt_expired(t, e, now)) {
 		mt_delete(t, i);
@@ -185,6 +198,13 @@ int
 ns_decide(enum ns_kind kind, struct ns_mactable *t, int nports, int in,
     const uint8_t *frame, size_t len, int64_t now, int *out)
 {
+	return ns_decide_v(kind, t, nports, in, 0, frame, len, now, out);
+}
+
+int
+ns_decide_v(enum ns_kind kind, struct ns_mactable *t, int nports, int in, int vid,
+    const uint8_t *frame, size_t len, int64_t now, int *out)
+{
 	const uint8_t *dst = frame, *src = frame + 6;
 	int p;
 
@@ -203,10 +223,10 @@ ns_decide(enum ns_kind kind, struct ns_mactable *t, int nports, int in,
 	}
 	/* a multicast source address is bogus: never learn it */
 	if ((src[0] & 1) == 0)
-		ns_mt_learn(t, src, in, now);
+		ns_mt_learn_v(t, src, vid, in, now);
 	if (dst[0] & 1)
 		return all_but(nports, in, out);
-	if ((p = ns_mt_lookup(t, dst, now)) == NS_FLOOD)
+	if ((p = ns_mt_lookup_v(t, dst, vid, now)) == NS_FLOOD)
 		return all_but(nports, in, out);
 	if (p == in || p >= nports)
 		return 0;	/* destination is on the segment it came from */

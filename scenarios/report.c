@@ -122,6 +122,29 @@ kind_name(enum lab_switch_kind k)
 	return k == LAB_HUB ? "hub" : k == LAB_WIRE ? "wire" : "switch";
 }
 
+/* Drops by reason, frames duplicated/corrupted/reordered/delayed and the
+ * generator's seed (hex: replays need all 64 bits) of one direction. */
+static json_t *
+dir_json(const struct ns_port *p, enum ns_dir d)
+{
+	struct ns_counters c;
+	json_t *o = json_object(), *drops = json_object();
+
+	ns_port_counters(p, &c);
+	for (int r = 0; r < NS_DROP_NREASONS; r++)
+		json_object_set_new(drops, ns_drop_name((enum ns_drop)r),
+				    json_integer((json_int_t)c.dir[d].drop[r]));
+	json_object_set_new(o, "drops", drops);
+	json_object_set_new(o, "duplicated", json_integer((json_int_t)c.dir[d].duplicated));
+	json_object_set_new(o, "corrupted", json_integer((json_int_t)c.dir[d].corrupted));
+	json_object_set_new(o, "reordered", json_integer((json_int_t)c.dir[d].reordered));
+	json_object_set_new(o, "delayed", json_integer((json_int_t)c.dir[d].delayed));
+	json_object_set_new(o, "held", json_integer((json_int_t)c.dir[d].held));
+	json_object_set_new(o, "seed", json_sprintf("0x%016llx",
+						    (unsigned long long)ns_port_seed(p, d)));
+	return o;
+}
+
 json_t *
 scn_links_json(struct scn *s)
 {
@@ -146,6 +169,9 @@ scn_links_json(struct scn *s)
 			json_object_set_new(o, "frames_to_node", json_integer((json_int_t)c.tx_frames));
 			json_object_set_new(o, "bytes_to_node", json_integer((json_int_t)c.tx_bytes));
 			json_object_set_new(o, "drops", json_integer((json_int_t)c.drop_frames));
+			json_object_set_new(o, "up", json_boolean(ns_port_is_up(k->rt)));
+			json_object_set_new(o, "to_node", dir_json(k->rt, NS_TO_NODE));
+			json_object_set_new(o, "from_node", dir_json(k->rt, NS_FROM_NODE));
 			if (s->o.capture)
 				json_object_set_new(o, "pcap", json_sprintf("pcap/%s.pcap", k->name));
 		}

@@ -69,6 +69,7 @@ struct rt {
 	gid_t gid;
 	int confine;            /* Landlock available */
 	char *shmdir;           /* memory files when RUN is not on tmpfs, or NULL */
+	uint64_t seed;
 };
 
 static const char *
@@ -216,6 +217,12 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 		lab->nodes[i]->rt = &rt->nodes[i];
 	}
 	rt->fabric = ns_fabric_new(l);
+	rt->seed = o->seed;
+	if (rt->seed == 0 && getenv("UMLAB_SEED") != NULL)
+		rt->seed = strtoull(getenv("UMLAB_SEED"), NULL, 0);
+	if (rt->seed == 0)
+		rt->seed = (uint64_t)loop_now() ^ ((uint64_t)getpid() << 32);
+	ns_fabric_set_seed(rt->fabric, rt->seed);
 	return rt;
 }
 
@@ -617,6 +624,15 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 
 		s->rt = ns_switch_new(rt->fabric, s->name, k);
 	}
+	for (size_t i = 0; i < lab->ntrunks; i++) {
+		struct lab_trunk *t = lab->trunks[i];
+
+		t->rt = ns_trunk_new(t->a->rt, t->b->rt, t->vlans, t->nvlans, err, errlen);
+		if (t->rt == NULL) {
+			free(netdir);
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < lab->nlinks; i++) {
 		struct lab_link *k = lab->links[i];
 		char *path = xasprintf("%s/%s.%s", netdir, k->iface->node->name, k->iface->name);
@@ -627,10 +643,11 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		if (k->rt != NULL && rt->set_ids)
 			(void)!lchown(path, rt->uid, rt->gid);
 		free(path);
-		if (k->rt == NULL) {
+		if (k->rt == NULL || rt_apply_link(rt, k, 3, err, errlen) < 0) {
 			free(netdir);
 			return -1;
 		}
+		ns_port_set_vlan(k->rt, k->vlan);
 		if (!rt->o.capture)
 			continue;
 		pcap = xasprintf("%s/pcap/%s.pcap", rt->o.outdir, k->name);
@@ -686,6 +703,8 @@ rt_free(struct rt *rt)
 		rt->lab->links[i]->rt = NULL;
 	for (size_t i = 0; i < rt->lab->nswitches; i++)
 		rt->lab->switches[i]->rt = NULL;
+	for (size_t i = 0; i < rt->lab->ntrunks; i++)
+		rt->lab->trunks[i]->rt = NULL;
 	rm_rf(rt->dir);
 	if (rt->shmdir)
 		rm_rf(rt->shmdir);
@@ -716,4 +735,59 @@ const char *
 rt_dir(const struct rt *rt)
 {
 	return rt->dir;
+}
+
+uint64_t
+rt_seed(const struct rt *rt)
+{
+	return rt->seed;
+}
+
+void
+rt_impair_to_ns(const struct lab_impair *a, struct ns_impair *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->delay_ns = a->delay_ns;
+	b->jitter_ns = a->jitter_ns;
+	b->dist = (enum ns_dist)a->dist;
+	b->loss = a->loss;
+	b->ge = a->ge;
+	b->ge_p = a->ge_p;
+	b->ge_r = a->ge_r;
+	b->ge_h = a->ge_h;
+	b->ge_k = a->ge_k;
+	b->duplicate = a->duplicate;
+	b->corrupt = a->corrupt;
+	b->reorder = a->reorder;
+	b->rate_bps = a->rate_bps;
+	b->limit = a->limit;
+	b->mtu = a->mtu;
+}
+
+int
+rt_apply_link(struct rt *rt, struct lab_link *k, int dirmask, char *err, size_t errlen)
+{
+	struct ns_impair im[2], old[2];
+	int d;
+
+	(void)rt;
+	if (k->rt == NULL)
+		return 0;
+	for (d = 0; d < 2; d++) {
+		rt_impair_to_ns(&k->imp[d], &im[d]);
+		if (ns_impair_check(&im[d], err, errlen) < 0)
+			return -1;
+		ns_port_get_impair(k->rt, (enum ns_dir)d, &old[d]);
+	}
+	for (d = 0; d < 2; d++) {
+		if (!(dirmask & (1 << d)))
+			continue;
+		if (ns_port_impair(k->rt, (enum ns_dir)d, &im[d], k->imp[d].seed, err, errlen) < 0) {
+			if (d == 1 && (dirmask & 1))	/* undo the first direction */
+				ns_port_impair(k->rt, NS_TO_NODE, &old[0], 0, err, 0);
+			return -1;
+		}
+	}
+	ns_port_set_up(k->rt, !k->down);
+	return 0;
 }

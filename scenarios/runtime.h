@@ -8,8 +8,10 @@
 #define UMLAB_RUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct lab;
+struct lab_link;
 struct lab_node;
 struct loop;
 struct node;
@@ -36,6 +38,7 @@ struct rt_options {
 	int quiet;               /* no progress line */
 	const char *const *ro_paths; /* host folders every guest may read (the lab's
 	                                folder...), NULL-terminated or NULL */
+	uint64_t seed;           /* impairments' random seed; 0: $UMLAB_SEED, else from the clock */
 };
 
 /* Creates the runtime folder and the reaper.  NULL with err on failure;
@@ -70,6 +73,17 @@ int rt_node_life(struct rt *rt, struct lab_node *ln, enum rt_life op, rt_life_cb
 		 char *err, size_t errlen);
 /* "landlock" or "none": how guests are confined. */
 const char *rt_confinement(const struct rt *rt);
+/* The run's seed (every link's generators derive from it). */
+uint64_t rt_seed(const struct rt *rt);
+/* Apply a link's impairments and up/down state from the lab model to its
+ * open port (dirmask: bit 0 to the node, bit 1 from the node).  Nothing
+ * changes on failure.  0 when the port is not open yet: rt_start applies
+ * the model then. */
+/* The lab model's impairment spec as netsim's. */
+struct lab_impair;
+struct ns_impair;
+void rt_impair_to_ns(const struct lab_impair *a, struct ns_impair *b);
+int rt_apply_link(struct rt *rt, struct lab_link *k, int dirmask, char *err, size_t errlen);
 /* Find umlab-init: $UMLAB_INIT, next to /proc/self/exe, or the install dir. */
 const char *rt_find_init(void);
 

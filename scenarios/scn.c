@@ -572,6 +572,7 @@ scn_start_lab(struct scn *s, char *err, size_t errlen)
 		.capture = s->o.capture,
 		.quiet = s->o.quiet,
 		.ro_paths = ro_paths,
+		.seed = s->o.seed,
 	};
 
 	write_reports(s);   /* now with the lab's nodes and links */

@@ -100,6 +100,11 @@ void scn_push_node(lua_State *L, const struct lab_node *ln);
 struct lab_node;
 void scn_lua_node_options(lua_State *L, int arg, struct lab_node *n);
 void scn_lua_node_open(lua_State *L);
+
+/* scn_lua_net.c: impair, link_down/up, link_stats, trunk; link() options */
+void scn_lua_net_open(lua_State *L);
+struct lab_link;
+void scn_lua_net_link_opts(lua_State *L, struct lab_link *k, int arg);
 /* scn.c */
 struct scn *scn_from_lua(lua_State *L);
 void scn_resume(struct scn *s, lua_State *co, int nargs);

@@ -183,6 +183,7 @@ l_link(lua_State *L)
 	}
 	if ((k = lab_connect(s->lab, a, sw, ip_a, err, sizeof(err))) == NULL)
 		return luaL_argerror(L, 3, err);
+	scn_lua_net_link_opts(L, k, 3);
 	if (b != NULL && lab_connect(s->lab, b, sw, ip_b, err, sizeof(err)) == NULL)
 		return luaL_argerror(L, 4, err);
 	lua_pushstring(L, k->name);
@@ -670,4 +671,5 @@ scn_lua_open(struct scn *s)
 		lua_setfield(L, -2, *n);
 	}
 	lua_setglobal(L, "umlab");
+	scn_lua_net_open(L);
 }

@@ -418,6 +418,60 @@ test_ports_forward_capture_count(void **state)
 	assert_int_equal(frames, 4);
 }
 
+static int
+count_frames(const char *path, int *nano)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *pc;
+	int n = 0;
+
+	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (pc == NULL)
+		return -1;
+	*nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+	while (pcap_next_ex(pc, &h, &data) == 1)
+		n++;
+	pcap_close(pc);
+	return n;
+}
+
+/* Nanosecond timestamps; a size limit with a ring of three files. */
+static void
+test_capture_ring(void **state)
+{
+	struct rig *r = *state;
+	uint8_t f[64], g[128];
+	char err[256], p1[160], p2[160], p3[160];
+	VDECONN *a, *b;
+	int i, nano = 0;
+
+	/* 24-byte header + two 76-byte records a file */
+	ns_port_capture_limit(r->p[0], 24 + 2 * 76, 3);
+	assert_int_equal(ns_port_capture(r->p[0], r->path[3], err, sizeof(err)), 0);
+	a = plug(r->path[0]);
+	b = plug(r->path[1]);
+	for (i = 0; i < 7; i++) {
+		mkframe(f, mac_bc, mac_a, 60);
+		assert_int_equal(vde_send(a, f, 60, 0), 60);
+		assert_int_equal(pump(r, b, g, sizeof(g)), 60);
+	}
+	vde_close(a);
+	vde_close(b);
+	ns_fabric_free(r->f);
+	r->f = NULL;
+	snprintf(p1, sizeof(p1), "%s.1", r->path[3]);
+	snprintf(p2, sizeof(p2), "%s.2", r->path[3]);
+	snprintf(p3, sizeof(p3), "%s.3", r->path[3]);
+	/* frames 7 | 5, 6 | 3, 4; 1 and 2 were overwritten */
+	assert_int_equal(count_frames(r->path[3], &nano), 1);
+	assert_true(nano);
+	assert_int_equal(count_frames(p1, &nano), 2);
+	assert_int_equal(count_frames(p2, &nano), 2);
+	assert_int_equal(access(p3, F_OK), -1);
+}
+
 static void
 test_guest_restart(void **state)
 {
@@ -490,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_table_full_and_delete),
 		cmocka_unit_test_setup_teardown(test_ports_forward_capture_count, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_restart, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_capture_ring, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_port_errors, rig_setup, rig_teardown),
 	};
 

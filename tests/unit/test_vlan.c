@@ -1,0 +1,291 @@
+/*
+ * test_vlan.c - VLANs with crafted frames through real ports: access
+ * ports, an 802.1Q trunk port (tag push, pop, filter), MAC learning per
+ * VLAN; then a ring of three switches joined by internal trunks, whose
+ * loop must be cut instead of melting the machine.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <libvdeplug.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "netsim/netsim.h"
+#include "netsim/netsim_int.h"
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
+static const uint8_t mac_x[6] = { 0x02, 0, 0, 0, 0, 0x7 };
+static const uint8_t mac_bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+struct rig {
+	char dir[64];
+	struct loop *l;
+	struct ns_fabric *f;
+	struct ns_switch *sw[3];
+	struct ns_port *p[4];
+	VDECONN *c[4];
+};
+
+static struct ns_port *
+port(struct rig *r, struct ns_switch *sw, int i, const char *name)
+{
+	char err[256], path[128], url[160];
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	if ((r->p[i] = ns_port_new(sw, name, path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	snprintf(url, sizeof(url), "ptp://%s", path);
+	if ((r->c[i] = vde_open(url, "test", NULL)) == NULL)
+		fail_msg("vde_open %s: %s", url, strerror(errno));
+	return r->p[i];
+}
+
+static struct rig *
+rig_new(void)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	snprintf(r->dir, sizeof(r->dir), "/tmp/umlab-test-vlan.XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	r->l = loop_new();
+	r->f = ns_fabric_new(r->l);
+	return r;
+}
+
+static int
+rig_teardown(void **state)
+{
+	struct rig *r = *state;
+	char cmd[128];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (r->c[i] != NULL)
+			vde_close(r->c[i]);
+	ns_fabric_free(r->f);
+	loop_free(r->l);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", r->dir);
+	free(r);
+	return 0;
+}
+
+/* A frame dst <- src, tagged with vid unless vid is 0; 60 bytes untagged. */
+static size_t
+craft(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int vid, uint8_t fill)
+{
+	size_t o = 12, i;
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	if (vid) {
+		f[12] = 0x81;
+		f[13] = 0x00;
+		f[14] = (uint8_t)(vid >> 8);
+		f[15] = (uint8_t)vid;
+		o = 16;
+	}
+	f[o] = 0x88;
+	f[o + 1] = 0xb5;
+	for (i = o + 2; i < o + 48; i++)
+		f[i] = fill;
+	return o + 48;
+}
+
+/* Run the loop ~30 ms; then the frame c has (its length), or 0. */
+static ssize_t
+got(struct rig *r, VDECONN *c, uint8_t *buf)
+{
+	struct pollfd pfd = { .fd = vde_datafd(c), .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 30; i++)
+		loop_run_once(r->l, 1);
+	if (poll(&pfd, 1, 0) != 1)
+		return 0;
+	return vde_recv(c, buf, 2048, 0);
+}
+
+static void
+sendf(VDECONN *c, const uint8_t *f, size_t len)
+{
+	assert_int_equal(vde_send(c, f, len, 0), (ssize_t)len);
+}
+
+static int
+vlan_setup(void **state)
+{
+	struct rig *r = rig_new();
+	uint16_t v[] = { 10, 20 };
+
+	r->sw[0] = ns_switch_new(r->f, "s1", NS_SWITCH);
+	ns_port_set_trunk(port(r, r->sw[0], 0, "t"), v, 2);
+	ns_port_set_vlan(port(r, r->sw[0], 1, "a"), 10);
+	ns_port_set_vlan(port(r, r->sw[0], 2, "b"), 20);
+	port(r, r->sw[0], 3, "c");	/* plain: the untagged domain */
+	*state = r;
+	return 0;
+}
+
+static void
+test_access_and_trunk(void **state)
+{
+	struct rig *r = *state;
+	uint8_t f[128], g[2048];
+	struct ns_counters c;
+	size_t n;
+
+	/* access a (VLAN 10) -> trunk: tag pushed; b, c see nothing */
+	n = craft(f, mac_bc, mac_a, 0, 1);
+	sendf(r->c[1], f, n);
+	assert_int_equal(got(r, r->c[0], g), (ssize_t)n + 4);
+	assert_memory_equal(g, f, 12);
+	assert_int_equal(g[12], 0x81);
+	assert_int_equal(g[13], 0x00);
+	assert_int_equal((g[14] << 8 | g[15]) & 0xfff, 10);
+	assert_memory_equal(g + 16, f + 12, n - 12);
+	assert_int_equal(got(r, r->c[2], g), 0);
+	assert_int_equal(got(r, r->c[3], g), 0);
+
+	/* trunk, VLAN 20 -> access b: tag popped */
+	n = craft(f, mac_bc, mac_x, 20, 2);
+	sendf(r->c[0], f, n);
+	assert_int_equal(got(r, r->c[2], g), (ssize_t)n - 4);
+	assert_memory_equal(g, f, 12);
+	assert_memory_equal(g + 12, f + 16, n - 16);
+	assert_int_equal(got(r, r->c[1], g), 0);
+	assert_int_equal(got(r, r->c[3], g), 0);
+
+	/* trunk, VLAN 30 (not allowed): filtered */
+	n = craft(f, mac_bc, mac_x, 30, 3);
+	sendf(r->c[0], f, n);
+	assert_int_equal(got(r, r->c[1], g), 0);
+	assert_int_equal(got(r, r->c[2], g), 0);
+	ns_port_counters(r->p[0], &c);
+	assert_int_equal(c.dir[NS_FROM_NODE].drop[NS_DROP_VLAN], 1);
+
+	/* a tagged frame on an access port: filtered */
+	n = craft(f, mac_bc, mac_a, 10, 4);
+	sendf(r->c[1], f, n);
+	assert_int_equal(got(r, r->c[0], g), 0);
+	ns_port_counters(r->p[1], &c);
+	assert_int_equal(c.dir[NS_FROM_NODE].drop[NS_DROP_VLAN], 1);
+
+	/* untagged on the trunk: the plain port's domain */
+	n = craft(f, mac_bc, mac_x, 0, 5);
+	sendf(r->c[0], f, n);
+	assert_int_equal(got(r, r->c[3], g), (ssize_t)n);
+	assert_int_equal(got(r, r->c[1], g), 0);
+	assert_int_equal(got(r, r->c[2], g), 0);
+}
+
+static void
+test_learning_per_vlan(void **state)
+{
+	struct rig *r = *state;
+	uint8_t f[128], g[2048];
+	size_t n;
+
+	/* x speaks in VLAN 10 from the trunk: learned there, in VLAN 10 */
+	n = craft(f, mac_a, mac_x, 10, 1);
+	sendf(r->c[0], f, n);
+	assert_int_equal(got(r, r->c[1], g), (ssize_t)n - 4);	/* unknown a: flooded in 10 */
+	/* a -> x is now a known unicast in VLAN 10: to the trunk, tagged */
+	n = craft(f, mac_x, mac_a, 0, 2);
+	sendf(r->c[1], f, n);
+	assert_int_equal(got(r, r->c[0], g), (ssize_t)n + 4);
+	assert_int_equal(g[15], 10);
+	/* b -> x in VLAN 20: x is unknown there, flooded to the trunk only */
+	sendf(r->c[2], f, n);
+	assert_int_equal(got(r, r->c[0], g), (ssize_t)n + 4);
+	assert_int_equal(g[15], 20);
+	assert_int_equal(got(r, r->c[1], g), 0);
+	assert_int_equal(got(r, r->c[3], g), 0);
+	assert_int_equal(ns_mt_lookup_v(&r->sw[0]->mt, mac_x, 10, loop_now()), 0);
+	assert_int_equal(ns_mt_lookup_v(&r->sw[0]->mt, mac_x, 20, loop_now()), NS_FLOOD);
+}
+
+static int
+ring_setup(void **state)
+{
+	struct rig *r = rig_new();
+	char err[256];
+	struct ns_port *t[3];
+	int i;
+
+	r->sw[0] = ns_switch_new(r->f, "s1", NS_SWITCH);
+	r->sw[1] = ns_switch_new(r->f, "s2", NS_SWITCH);
+	r->sw[2] = ns_switch_new(r->f, "s3", NS_SWITCH);
+	port(r, r->sw[0], 0, "a");
+	port(r, r->sw[1], 1, "b");
+	for (i = 0; i < 3; i++)
+		if ((t[i] = ns_trunk_new(r->sw[i], r->sw[(i + 1) % 3], NULL, 0, err,
+		    sizeof(err))) == NULL)
+			fail_msg("%s", err);
+	*state = r;
+	return 0;
+}
+
+static int
+nblocked(struct rig *r)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < r->sw[i]->nports; j++)
+			n += ns_port_blocked(r->sw[i]->port[j]);
+	return n;
+}
+
+static void
+test_ring_loop_is_cut(void **state)
+{
+	struct rig *r = *state;
+	uint8_t f[128], g[2048];
+	size_t n;
+	int k, copies;
+
+	for (k = 0; k < 3; k++) {
+		n = craft(f, mac_bc, mac_a, 0, (uint8_t)k);
+		sendf(r->c[0], f, n);
+		copies = 0;
+		while (got(r, r->c[1], g) > 0)
+			copies++;
+		assert_int_equal(copies, 1);		/* exactly once, not a storm */
+		assert_int_equal(got(r, r->c[0], g), 0);	/* never back to the sender */
+		assert_int_equal(nblocked(r), 1);	/* one port cut the ring */
+	}
+	assert_int_equal(r->sw[0]->loops + r->sw[1]->loops + r->sw[2]->loops, 1);
+	/* and back: b's broadcast reaches a once */
+	n = craft(f, mac_bc, mac_x, 0, 9);
+	sendf(r->c[1], f, n);
+	copies = 0;
+	while (got(r, r->c[0], g) > 0)
+		copies++;
+	assert_int_equal(copies, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_access_and_trunk, vlan_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_learning_per_vlan, vlan_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_loop_is_cut, ring_setup, rig_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
