@@ -164,18 +164,23 @@ inject_regflip(struct fault *f)
 		(int)(fault_rand(f) % (sizeof(regs) / sizeof(regs[0])));
 	int bit = f->spec.bit >= 0 ? f->spec.bit : (int)(fault_rand(f) % 64);
 	unsigned long long *slot, old;
+	int froze = 0;
 
 	if (n == NULL || node_pid(n) == 0) {
 		fault_log(f, "failed", "node is not running");
 		return;
 	}
-	if (node_freeze(n) < 0) {
+	/* A node already frozen by another fault is flipped at that stop. */
+	if (node_freeze(n) == 0)
+		froze = 1;
+	else if (errno != EALREADY) {
 		fault_log(f, "failed", "ptrace: %s", strerror(errno));
 		return;
 	}
 	if (node_regs(n, &r) < 0) {
 		fault_log(f, "failed", "GETREGS: %s", strerror(errno));
-		node_thaw(n);
+		if (froze)
+			node_thaw(n);
 		return;
 	}
 	slot = (unsigned long long *)((char *)&r + regs[ri].off);
@@ -183,10 +188,12 @@ inject_regflip(struct fault *f)
 	*slot ^= 1ULL << bit;
 	if (node_set_regs(n, &r) < 0 || node_regs(n, &back) < 0) {
 		fault_log(f, "failed", "SETREGS: %s", strerror(errno));
-		node_thaw(n);
+		if (froze)
+			node_thaw(n);
 		return;
 	}
-	node_thaw(n);
+	if (froze)
+		node_thaw(n);
 	/* Values move from run to run; the register and bit are the schedule. */
 	f->address = old;
 	fault_log(f, "inject", "register=%s bit=%d readback_matches=%s", regs[ri].name, bit,
