@@ -33,7 +33,8 @@ struct fault_ctx {
 };
 
 static const struct fault_type *const types[] = {
-	&fault_crash, &fault_panic, &fault_halt, &fault_memflip, &fault_freeze, &fault_regflip, NULL,
+	&fault_crash, &fault_panic, &fault_halt, &fault_memflip, &fault_freeze, &fault_regflip,
+	&fault_link_down, &fault_isolate, &fault_loss, &fault_delay, NULL,
 };
 
 const char *const *
@@ -145,6 +146,12 @@ fault_log(struct fault *f, const char *phase, const char *fmt, ...)
 		c->failures++;
 	if (c->hooks.logged)
 		c->hooks.logged(c->hooks.arg, e);
+}
+
+const struct fault_hooks *
+fault_hooks(struct fault *f)
+{
+	return &f->ctx->hooks;
 }
 
 struct node *
@@ -304,6 +311,11 @@ fault_schedule(struct fault_ctx *c, const struct fault_spec *spec, char *err, si
 	}
 	if (type->needs_node && c->hooks.node(c->hooks.arg, spec->target) == NULL) {
 		snprintf(err, errlen, "fault %s: no running node named '%s'", type->name, spec->target);
+		return -1;
+	}
+	if (!type->needs_node && (c->hooks.port == NULL ||
+				  c->hooks.port(c->hooks.arg, spec->target) == NULL)) {
+		snprintf(err, errlen, "fault %s: no open link named '%s'", type->name, spec->target);
 		return -1;
 	}
 	if (!(spec->at >= 0) || !(spec->duration >= 0) || !(spec->every >= 0) || !(spec->rate >= 0) ||

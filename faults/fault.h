@@ -17,6 +17,7 @@
 
 struct loop;
 struct node;
+struct ns_port;
 struct fault_ctx;
 
 struct fault_event {
@@ -37,6 +38,10 @@ struct fault_hooks {
 	/* The running node called name, or NULL. */
 	struct node *(*node)(void *arg, const char *name);
 	void *arg;
+	/* The open fabric port of a link, or NULL (network faults). */
+	struct ns_port *(*port)(void *arg, const char *link);
+	/* The open ports of a node's links; returns how many (at most max). */
+	int (*node_ports)(void *arg, const char *node, struct ns_port **out, int max);
 	/* Called after every log entry (e.g. to print it); may be NULL. */
 	void (*logged)(void *arg, const struct fault_event *e);
 };
@@ -57,6 +62,7 @@ struct fault_spec {
 	long offset;          /* bytes from the symbol */
 	int bit;              /* 0..7, or -1: drawn at random */
 	int length;           /* bytes of the region to draw from (random offset) when > 0 */
+	double value;         /* loss: the probability; delay: seconds */
 };
 
 struct fault_ctx *fault_ctx_new(struct loop *l, uint64_t seed, const struct fault_hooks *h);

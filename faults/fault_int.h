@@ -52,5 +52,8 @@ uint64_t fault_rand(struct fault *f);
 
 extern const struct fault_type fault_crash, fault_panic, fault_halt, fault_memflip;
 extern const struct fault_type fault_freeze, fault_regflip;
+extern const struct fault_type fault_link_down, fault_isolate, fault_loss, fault_delay;
+
+const struct fault_hooks *fault_hooks(struct fault *f);
 
 #endif

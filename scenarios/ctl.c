@@ -374,6 +374,8 @@ do_fault(struct ctl_client *c, const uint8_t *p, size_t len)
 			spec.bit = (int)v;
 		else if (KEY("length"))
 			spec.length = (int)v;
+		else if (KEY("loss") || KEY("delay"))
+			spec.value = v;
 		else {
 			snprintf(err, sizeof(err), "fault: unknown option '%.*s'", (int)(eq - str[i]),
 				 str[i]);

@@ -22,6 +22,28 @@ hook_node(void *arg, const char *name)
 	return ln && s->rt ? rt_node(s->rt, ln) : NULL;
 }
 
+static struct ns_port *
+hook_port(void *arg, const char *name)
+{
+	struct scn *s = arg;
+	struct lab_link *k = lab_find_link(s->lab, name);
+
+	return k && s->rt ? k->rt : NULL;
+}
+
+static int
+hook_node_ports(void *arg, const char *name, struct ns_port **out, int max)
+{
+	struct scn *s = arg;
+	struct lab_node *ln = lab_find_node(s->lab, name);
+	int n = 0;
+
+	for (int i = 0; ln && s->rt && i < ln->nifaces && n < max; i++)
+		if (ln->ifaces[i].link && ln->ifaces[i].link->rt)
+			out[n++] = ln->ifaces[i].link->rt;
+	return n;
+}
+
 static void
 hook_logged(void *arg, const struct fault_event *e)
 {
@@ -38,7 +60,8 @@ hook_logged(void *arg, const struct fault_event *e)
 void
 scn_faults_start(struct scn *s)
 {
-	struct fault_hooks h = { .node = hook_node, .logged = hook_logged, .arg = s };
+	struct fault_hooks h = { .node = hook_node, .port = hook_port, .node_ports = hook_node_ports,
+				 .logged = hook_logged, .arg = s };
 
 	s->faults = fault_ctx_new(s->loop, s->o.seed, &h);
 }
@@ -80,6 +103,7 @@ l_fault(lua_State *L)
 		spec.offset = (long)opt_number(L, 3, "offset", 0);
 		spec.bit = (int)opt_number(L, 3, "bit", -1);
 		spec.length = (int)opt_number(L, 3, "length", 0);
+		spec.value = opt_number(L, 3, "loss", 0) + opt_number(L, 3, "delay", 0);
 		if (lua_getfield(L, 3, "symbol") == LUA_TSTRING)
 			spec.symbol = lua_tostring(L, -1);
 		lua_pop(L, 1);   /* the string stays referenced by the table */

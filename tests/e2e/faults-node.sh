@@ -23,6 +23,11 @@ cat "$T/fz.txt"
 expect_eq "freeze, slow-down and a register flip pass" 0 "$rc"
 expect "the freeze is logged with its thaw" grep -q '"phase": "clear"' "$T/fz/report.json"
 
+"$UMLAB" run -o "$T/net" "$SCEN/faults-net.lua" > "$T/net.txt" 2>&1
+rc=$?
+cat "$T/net.txt"
+expect_eq "link down, isolation and a delay burst behave" 0 "$rc"
+
 # Same seed, same schedule: faults.log is byte-identical; --replay checks it.
 "$UMLAB" run -q --seed 99 -o "$T/s1" "$SCEN/faults-seeded.lua"
 expect_eq "seeded faults run 1 passes" 0 "$?"
