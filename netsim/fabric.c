@@ -28,11 +28,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/loop.h"
 #include "netsim/netsim_int.h"
+
+static void tap_end(struct ns_port *p, int notify);
 
 static void port_readable(int fd, uint32_t events, void *arg);
 
@@ -89,6 +92,7 @@ port_free(struct ns_port *p)
 		vde_close(p->conn);	/* closes fd, unlinks PATH */
 	}
 	ns_pcap_close(p->cap);
+	tap_end(p, 1);
 	free(p->stall);
 	for (int d = 0; d < 2; d++) {
 		if (p->q[d].timer != NULL && f->l != NULL)
@@ -921,6 +925,85 @@ iq_timer_from_node(struct loop_timer *t, void *arg)
 	return iq_timer_done(p, q, now);
 }
 
+/* --- live capture: a pcap stream into a reader's fd --- */
+
+struct ns_tap {
+	int fd;
+	void (*gone)(void *arg);
+	void *arg;
+	uint64_t dropped;
+};
+
+/* notify: tell the owner (the reader went away, or the port is closing);
+ * not when the owner itself stops or replaces the tap. */
+static void
+tap_end(struct ns_port *p, int notify)
+{
+	struct ns_tap *t = p->tap;
+
+	if (t == NULL)
+		return;
+	p->tap = NULL;
+	close(t->fd);
+	if (notify && t->gone)
+		t->gone(t->arg);
+	free(t);
+}
+
+static void
+tap_write(struct ns_port *p, const struct timespec *ts, const void *frame, size_t len)
+{
+	uint32_t h[4] = { (uint32_t)ts->tv_sec, (uint32_t)ts->tv_nsec,
+			  (uint32_t)(len > NS_SNAPLEN ? NS_SNAPLEN : len), (uint32_t)len };
+	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)frame, h[2] } };
+
+	/* A record is smaller than PIPE_BUF: it goes whole or not at all. */
+	if (writev(p->tap->fd, iov, 2) < 0) {
+		if (errno == EAGAIN)
+			p->tap->dropped++;
+		else
+			tap_end(p, 1);   /* the reader went away */
+	}
+}
+
+int
+ns_port_tap(struct ns_port *p, int fd, void (*gone)(void *arg), void *arg)
+{
+	/* The pcap file header: nanosecond magic, v2.4, Ethernet. */
+	static const uint32_t hdr[6] = { 0xa1b23c4d, 0x00040002, 0, 0, NS_SNAPLEN, 1 };
+	struct ns_tap *t;
+	int fl;
+
+	tap_end(p, 0);
+	if (fd < 0)
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    write(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
+		close(fd);
+		return -1;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		close(fd);
+		return -1;
+	}
+	t->fd = fd;
+	t->gone = gone;
+	t->arg = arg;
+	p->tap = t;
+	return 0;
+}
+
+static void
+port_record(struct ns_port *p, const struct timespec *ts, const void *frame, size_t len)
+{
+	if (p->cap != NULL)
+		ns_pcap_write(p->cap, ts, frame, len);
+	if (p->tap != NULL)
+		tap_write(p, ts, frame, len);
+}
+
 static void
 capture_iov(struct ns_port *p, const struct msghdr *h)
 {
@@ -928,14 +1011,14 @@ capture_iov(struct ns_port *p, const struct msghdr *h)
 	size_t len = 0, i;
 
 	if (h->msg_iovlen == 1) {
-		ns_pcap_write(p->cap, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
+		port_record(p, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
 		return;
 	}
 	for (i = 0; i < h->msg_iovlen; i++) {
 		memcpy(f->scratch + len, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
 		len += h->msg_iov[i].iov_len;
 	}
-	ns_pcap_write(p->cap, &f->tv, f->scratch, len);
+	port_record(p, &f->tv, f->scratch, len);
 }
 
 static int64_t bp_retry(struct loop_timer *t, void *arg);
@@ -1028,8 +1111,8 @@ stall_send(struct ns_port *p, int64_t now)
 		for (i = 0; i < (unsigned)r; i++) {
 			p->c.tx_frames++;
 			p->c.tx_bytes += p->stall_len[i];
-			if (p->cap != NULL)
-				ns_pcap_write(p->cap, &p->sw->f->tv, iov[i].iov_base, iov[i].iov_len);
+			if (p->cap != NULL || p->tap != NULL)
+				port_record(p, &p->sw->f->tv, iov[i].iov_base, iov[i].iov_len);
 		}
 		memmove(p->stall, p->stall + (size_t)r * NS_STALL_SLOT,
 		    (size_t)(p->nstall - r) * NS_STALL_SLOT);
@@ -1098,7 +1181,7 @@ port_flush(struct ns_port *p)
 			for (k = i; k < i + (unsigned)r; k++) {
 				p->c.tx_frames++;
 				p->c.tx_bytes += p->tx[k].msg_len;
-				if (p->cap != NULL)
+				if (p->cap != NULL || p->tap != NULL)
 					capture_iov(p, &p->tx[k].msg_hdr);
 			}
 			i += r;
@@ -1151,8 +1234,8 @@ port_readable(int fd, uint32_t events, void *arg)
 
 		in->c.rx_frames++;
 		in->c.rx_bytes += len;
-		if (in->cap != NULL)
-			ns_pcap_write(in->cap, &f->tv, frame, len);
+		if (in->cap != NULL || in->tap != NULL)
+			port_record(in, &f->tv, frame, len);
 		if (len < NS_ETH_HLEN || (f->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			in->c.rx_errors++;
 			continue;

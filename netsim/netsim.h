@@ -113,6 +113,12 @@ void ns_port_capture_limit(struct ns_port *p, uint64_t max_bytes, int files);
 /* Frames the limit kept out of the capture. */
 uint64_t ns_port_capture_missed(const struct ns_port *p);
 void ns_port_counters(const struct ns_port *p, struct ns_counters *out);
+/* Stream every frame through the port, as a pcap stream (nanosecond
+ * timestamps) into fd, from now on; fd -1 stops.  The fabric owns fd
+ * (made non-blocking) and closes it; frames the reader is too slow for
+ * are dropped, not queued.  gone(arg) runs once if the reader goes away
+ * (EPIPE) or the port closes; not when the caller stops or replaces it. */
+int ns_port_tap(struct ns_port *p, int fd, void (*gone)(void *arg), void *arg);
 const char *ns_port_name(const struct ns_port *p);
 
 /* The run's seed: every port's random generators derive from it and the

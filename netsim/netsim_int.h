@@ -74,7 +74,11 @@ int ns_decide_v(enum ns_kind kind, struct ns_mactable *t, int nports, int in, in
 
 /* --- pcap.c --- */
 
+/* Captured bytes per frame at most (pcap snaplen). */
+#define NS_SNAPLEN 65535
+
 struct ns_pcap;
+struct ns_tap;
 struct ns_pcap *ns_pcap_open(const char *path, char *err, size_t errlen);
 struct timespec;
 void ns_pcap_write(struct ns_pcap *c, const struct timespec *ts, const void *frame, size_t len);
@@ -168,6 +172,7 @@ struct ns_port {
 	socklen_t peerlen;
 	struct ns_counters c;
 	struct ns_pcap *cap;
+	struct ns_tap *tap;		/* a live capture stream (ns_port_tap) */
 	uint64_t cap_max;		/* capture size limit, 0: none */
 	int cap_files;			/* ring of files at the limit */
 	int down;			/* link down: both directions drop */

@@ -16,7 +16,6 @@
 
 #include "netsim/netsim_int.h"
 
-#define NS_SNAPLEN 65535
 #define PCAP_FILE_HDR 24
 #define PCAP_REC_HDR 16
 

@@ -209,6 +209,59 @@ out:
 	return rc;
 }
 
+/* umlab capture [LAB] LINK: the link's frames as a pcap stream on stdout. */
+static int
+cmd_capture(int argc, char **argv)
+{
+	int rc = help_or_usage(&cmd_capture_entry, argc, argv), fd, type;
+	const char *lab = ".", *link;
+	uint8_t *buf;
+	long n;
+
+	if (rc >= 0)
+		return rc;
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: umlab capture %s\n", cmd_capture_entry.args);
+		return UMLAB_EXIT_USAGE;
+	}
+	if (argc == 3)
+		lab = argv[1];
+	link = argv[argc - 1];
+	if (isatty(1)) {
+		fprintf(stderr, "umlab capture: stdout is a terminal; pipe it into a reader, e.g.\n"
+			"  umlab capture %s %s | tshark -r -\n", lab, link);
+		return UMLAB_EXIT_USAGE;
+	}
+	if ((fd = connect_lab("capture", lab)) < 0)
+		return UMLAB_EXIT_USAGE;
+	buf = xcalloc(1, CTL_MAX_MSG + 2);
+	rc = UMLAB_EXIT_FAILED;
+	/* The controller writes straight into our stdout: no copy through us. */
+	if (ctl_send_fd(fd, CTL_CAPTURE, link, strlen(link) + 1, 1) < 0) {
+		fprintf(stderr, "umlab capture: %s\n", strerror(errno));
+		goto out;
+	}
+	close(1);   /* the reader sees EOF once the controller lets go as well */
+	n = ctl_recv(fd, &type, buf);
+	if (n >= 0 && type == CTL_FAIL) {
+		fprintf(stderr, "umlab capture: %s\n", (char *)buf);
+		rc = UMLAB_EXIT_USAGE;
+		goto out;
+	}
+	if (type != CTL_OK) {
+		fprintf(stderr, "umlab capture: no answer from the lab's controller\n");
+		goto out;
+	}
+	/* Until the reader goes away, the lab stops, or we are interrupted. */
+	while ((n = ctl_recv(fd, &type, buf)) > 0 || (n == 0 && type != 0))
+		;
+	rc = UMLAB_EXIT_OK;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 /* umlab fault [LAB] KIND TARGET [KEY=VALUE...] */
 static int
 cmd_fault(int argc, char **argv)
@@ -358,6 +411,19 @@ const struct cmd_entry cmd_stop_entry = {
 	.help = "Powers off every node of LAB, writes its report and removes what it made\n"
 		"at run time.  LAB defaults to the current folder.\n",
 	.exec = cmd_stop,
+};
+
+const struct cmd_entry cmd_capture_entry = {
+	.name = "capture",
+	.args = "[LAB] LINK",
+	.summary = "stream a running lab's link as pcap to stdout",
+	.help = "Streams every frame of LINK (its name as in report.json, e.g. a.eth0-s1)\n"
+		"from now on, as pcap with nanosecond timestamps, into stdout, without\n"
+		"stopping the lab.  Frames a slow reader cannot take are dropped, never\n"
+		"queued.  It ends when the reader exits, the lab stops or on Ctrl-C:\n"
+		"  umlab capture labs/two-hosts a.eth0-s1 | wireshark -k -i -\n"
+		"  umlab capture labs/two-hosts a.eth0-s1 | tshark -r -\n",
+	.exec = cmd_capture,
 };
 
 const struct cmd_entry cmd_fault_entry = {

@@ -25,6 +25,7 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "faults/fault.h"
+#include "netsim/netsim.h"
 #include "node/node.h"
 #include "scenarios/ctl.h"
 #include "scenarios/runtime.h"
@@ -99,6 +100,77 @@ ctl_connect(const char *path)
 }
 
 int
+ctl_send_fd(int fd, int type, const void *payload, size_t len, int passfd)
+{
+	uint8_t *buf;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (len > CTL_MAX_MSG - 1) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	buf = xcalloc(1, len + 1);
+	buf[0] = (uint8_t)type;
+	if (len)
+		memcpy(buf + 1, payload, len);
+	iov = (struct iovec){ buf, len + 1 };
+	if (passfd >= 0) {
+		struct cmsghdr *c;
+
+		memset(cbuf, 0, sizeof(cbuf));
+		m.msg_control = cbuf;
+		m.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	free(buf);
+	return n == (ssize_t)(len + 1) ? 0 : -1;
+}
+
+long
+ctl_recv_fd(int fd, int *type, uint8_t *buf, int *passedfd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, CTL_MAX_MSG + 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*passedfd = -1;
+	do
+		n = recvmsg(fd, &m, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (c = CMSG_FIRSTHDR(&m); n > 0 && c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(passedfd, CMSG_DATA(c), sizeof(int));
+	*type = 0;
+	if (n <= 0)
+		return n;
+	if (n > CTL_MAX_MSG || (m.msg_flags & MSG_CTRUNC)) {
+		if (*passedfd >= 0)
+			close(*passedfd);
+		*passedfd = -1;
+		errno = EMSGSIZE;
+		return -1;
+	}
+	*type = buf[0];
+	memmove(buf, buf + 1, (size_t)n - 1);
+	buf[n - 1] = '\0';
+	return (long)n - 1;
+}
+
+int
 ctl_send(int fd, int type, const void *payload, size_t len)
 {
 	uint8_t *buf;
@@ -146,6 +218,7 @@ struct ctl_client {
 	struct scn *s;
 	int fd;
 	struct agent *session;   /* a connected shell's agent, or NULL */
+	struct ns_port *tap_port;   /* the link being captured for this client, or NULL */
 	int session_id;
 	int pending;       /* execs waiting for their result */
 	int closed;        /* the peer left: free when nothing is pending */
@@ -175,6 +248,13 @@ client_free(struct scn *s, struct ctl_client *c)
 static void
 client_close(struct ctl_client *c)
 {
+	/* The user stopped the capture: stop streaming into their pipe. */
+	if (c->tap_port != NULL) {
+		struct ns_port *p = c->tap_port;
+
+		c->tap_port = NULL;
+		ns_port_tap(p, -1, NULL, NULL);
+	}
 	/* The user went away: hang up their shell, as a terminal would. */
 	if (c->session != NULL)
 		agent_kill(c->session, c->session_id, SIGHUP);
@@ -478,18 +558,59 @@ do_connect(struct ctl_client *c, const uint8_t *p, size_t len)
 	c->session_id = id;
 }
 
+/* The capture's reader went away (or the tap was replaced): end the
+ * request, so that `umlab capture` ends too. */
+static void
+capture_gone(void *arg)
+{
+	struct ctl_client *c = arg;
+
+	c->tap_port = NULL;
+	client_close(c);
+}
+
+/* LINK\0 with an fd: stream the link's frames into it as pcap. */
+static void
+do_capture(struct ctl_client *c, const uint8_t *p, size_t len, int passed)
+{
+	struct lab_link *k;
+	char msg[160];
+
+	if (passed < 0 || len == 0 || p[len - 1] != '\0') {
+		reply_text(c, CTL_FAIL, "malformed capture request (no fd passed?)");
+		if (passed >= 0)
+			close(passed);
+		return;
+	}
+	k = lab_find_link(c->s->lab, (const char *)p);
+	if (k == NULL || k->rt == NULL) {
+		snprintf(msg, sizeof(msg), "no open link named '%.60s' in lab %s", (const char *)p,
+			 c->s->lab->name);
+		reply_text(c, CTL_FAIL, msg);
+		close(passed);
+		return;
+	}
+	reply(c, CTL_OK, NULL, 0);
+	if (ns_port_tap(k->rt, passed, capture_gone, c) == 0)
+		c->tap_port = k->rt;
+}
+
 static void
 on_client(int fd, uint32_t events, void *arg)
 {
 	struct ctl_client *c = arg;
 	uint8_t *buf = xcalloc(1, CTL_MAX_MSG + 2);
-	int type;
-	long n = ctl_recv(fd, &type, buf);
+	int type, passed;
+	long n = ctl_recv_fd(fd, &type, buf, &passed);
 
 	if (n <= 0 && type == 0) {
 		free(buf);
 		client_close(c);
 		return;
+	}
+	if (passed >= 0 && type != CTL_CAPTURE) {
+		close(passed);   /* nobody asked for it */
+		passed = -1;
 	}
 	switch (type) {
 	case CTL_STATUS:
@@ -503,6 +624,9 @@ on_client(int fd, uint32_t events, void *arg)
 		break;
 	case CTL_CONNECT:
 		do_connect(c, buf, (size_t)n);
+		break;
+	case CTL_CAPTURE:
+		do_capture(c, buf, (size_t)n, passed);
 		break;
 	case CTL_STDIN:
 		if (c->session && n > 0)

@@ -26,6 +26,8 @@ enum ctl_type {
 	                       -> CTL_OUT as it comes, CTL_EXIT at the end */
 	CTL_STDIN = 'I',    /* bytes for the connected shell; len 0: hang up */
 	CTL_WINSZ = 'W',    /* u16 rows, u16 cols */
+	CTL_CAPTURE = 'P',  /* LINK\0, with the fd to stream pcap into (SCM_RIGHTS)
+	                       -> CTL_OK; the connection closes when the stream ends */
 	/* controller -> client */
 	CTL_JSON = 'J',     /* status as JSON text */
 	CTL_OUT = 'o',      /* stdout bytes */
@@ -56,5 +58,8 @@ int ctl_send(int fd, int type, const void *payload, size_t len);
 /* Receive one message into buf (CTL_MAX_MSG + 1 bytes); returns the
  * payload length and sets *type, 0 at EOF (type 0), -1 on error. */
 long ctl_recv(int fd, int *type, uint8_t *buf);
+/* The same, passing or receiving one file descriptor (-1: none). */
+int ctl_send_fd(int fd, int type, const void *payload, size_t len, int passfd);
+long ctl_recv_fd(int fd, int *type, uint8_t *buf, int *passedfd);
 
 #endif

@@ -39,6 +39,19 @@ expect "and lists the known kinds" grep -q "unknown fault kind 'explode' (known:
 "$UMLAB" fault "$LAB" crash zz > fault3.out 2>&1
 expect_eq "a fault on an unknown node exits 2" 2 "$?"
 
+# Live capture: frames stream into a pipe while the lab runs.
+"$UMLAB" capture "$LAB" a.eth0-s1 > live.pcap 2> cap.err &
+cap=$!
+expect "the capture stream starts with a pcap header" wait_for 10 sh -c "[ \$(stat -c %s live.pcap) -ge 24 ]"
+"$UMLAB" exec "$LAB" a -- ping -c 3 -i 0.2 10.0.0.2 > /dev/null
+expect "the live capture holds the pings" wait_for 10 sh -c "[ \$('$PCAP_COUNT' live.pcap icmp 2>/dev/null || echo 0) -ge 6 ]"
+kill -TERM $cap; wait $cap
+"$UMLAB" capture "$LAB" nosuch > nosuch.pcap 2> cap2.err
+expect_eq "capture of an unknown link exits 2" 2 "$?"
+expect "and names it" grep -q "no open link named 'nosuch'" cap2.err
+"$UMLAB" capture "$LAB" b.eth0-s1 | head -c 24 > head.pcap
+expect "a reader that leaves ends the capture" test -s head.pcap
+
 "$UMLAB" list > list.out
 expect "list shows the lab" grep -q "two-hosts" list.out
 
