@@ -11,7 +11,17 @@ T=$(mktemp -d /tmp/umlab-e2e.XXXXXX)
 chmod 711 "$T"
 FAILS=0
 TESTNO=0
-trap 'pkill -KILL -f "uml_dir=$T/run/" 2>/dev/null; rm -rf "$T"' EXIT
+# On the way out, whatever happened: labs started with `umlab start` keep
+# running by design, so stop their controllers (the pid file of each
+# runtime folder), then kill any guest left.
+cleanup() {
+	for p in "$T"/run/umlab/*/pid; do
+		[ -f "$p" ] && kill -TERM "$(cat "$p")" 2>/dev/null
+	done
+	pkill -KILL -f "uml_dir=$T/run/" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 # Automake's test driver: 77 = skipped.
 skip() { echo "SKIP: $*"; exit 77; }
