@@ -16,6 +16,7 @@
 #include "core/lab.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "scenarios/kathara.h"
 #include "scenarios/scn_int.h"
 
 /* Describing a lab takes milliseconds; a script still busy after this
@@ -82,9 +83,31 @@ scn_load_lab(const char *path, struct lab **out, char *err, size_t errlen)
 		scn_free(s);
 		return UMLAB_EXIT_USAGE;
 	}
+	{
+		/* Relative paths in node options are the scenario folder's. */
+		char *d = xstrdup(s->path), *slash = strrchr(d, '/');
+
+		if (slash)
+			*slash = '\0';
+		s->labdir = slash ? d : (free(d), xstrdup("."));
+	}
 	labname = scn_lab_name_from(s->path);
 	s->lab = lab_new(labname);
 	free(labname);
+	if (strlen(s->path) >= 8 && strcmp(s->path + strlen(s->path) - 8, "lab.conf") == 0) {
+		/* A Kathará lab folder: the topology is lab.conf's; no script. */
+		struct kathara_lab *kl = kathara_open(s->labdir, s->lab, err, errlen);
+
+		if (kl == NULL) {
+			scn_free(s);
+			return UMLAB_EXIT_USAGE;
+		}
+		kathara_free(kl);
+		*out = s->lab;
+		s->lab = NULL;
+		scn_free(s);
+		return UMLAB_EXIT_OK;
+	}
 	s->loop = loop_new();
 	s->t0 = loop_now();
 	s->phase = SCN_BUILD;

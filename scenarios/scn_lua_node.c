@@ -460,6 +460,10 @@ l_put(lua_State *L)
 	struct agent *a;
 	int r;
 
+	/* Read the mode first: getting a table's data field pushes onto slot 4. */
+	if (!lua_isnoneornil(L, 4))
+		mode = (mode_t)luaL_checkinteger(L, 4) & 07777;
+	lua_settop(L, 4);
 	if (lua_istable(L, 2)) {
 		lua_getfield(L, 2, "data");
 		data = luaL_checklstring(L, -1, &len);
@@ -481,8 +485,6 @@ l_put(lua_State *L)
 			free(path);
 		}
 	}
-	if (!lua_isnoneornil(L, 4))
-		mode = (mode_t)luaL_checkinteger(L, 4) & 07777;
 	a = ready_agent(L, ln, "put");
 	snprintf(what, sizeof(what), "put on %s", ln->name);
 	p = pending_new(L, 'p', what);

@@ -50,4 +50,11 @@ expect_eq "an unwritable path exits 2" 2 "$?"
 expect "... and names it" grep -q "no/such/dir/x.svg" "$T/bad.out"
 "$UMLAB" graph --help > "$T/help.out" 2>&1
 expect "graph --help lists the formats" grep -q "svg (default), png, pdf or dot" "$T/help.out"
+# A Kathará lab folder is drawn from its lab.conf; relative node files of
+# a scenario resolve from the scenario's folder, wherever umlab runs.
+(cd / && "$UMLAB" graph -o "$T/kathara.svg" "$top_srcdir/tests/data/labconf/basic") > "$T/kg.out" 2>&1
+expect_eq "graph of a Kathará folder exits 0" 0 "$?"
+expect "it draws the collision domain lan2" grep -q ">lan2<" "$T/kathara.svg"
+(cd / && "$UMLAB" graph -o "$T/sr.svg" "$top_srcdir/labs/static-routing") > "$T/sr.out" 2>&1
+expect_eq "graph of a lab with startup files, from another folder, exits 0" 0 "$?"
 finish

@@ -48,6 +48,8 @@ local bin = {}
 for i = 0, 200000 do bin[#bin + 1] = string.char((i * 7 + (i >> 8)) % 256) end
 bin = table.concat(bin)
 a:put({ data = bin }, "/root/blob", 416)  -- 0640
+a:put({ data = "no mode given\n" }, "/root/plain")   -- the default mode, 0644
+check("put without a mode gives 0644", a:exec("stat -c %a /root/plain").stdout == "644\n")
 local back = a:get("/root/blob")
 check("put/get round trip of a binary file", back == bin, #back .. " bytes back")
 check("put keeps the mode", a:exec("stat -c %a /root/blob").stdout == "640\n")
