@@ -113,8 +113,28 @@ cmd_doctor(int argc, char **argv)
 				kathara_free(kl);
 			}
 		} else {
-			printf("lab %s: a scenario (its programs are not known before it runs)\n",
-			       argv[1]);
+			char *pk = xasprintf("%s/packages", argv[1]);
+			char *txt = read_file(pk, 65536, NULL);
+
+			printf("lab %s:\n", argv[1]);
+			if (txt == NULL) {
+				printf("  note a scenario without a packages file: its programs are "
+				       "not known before it runs\n");
+			} else {
+				/* One Debian package a line; # starts a comment. */
+				for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+					char *h = strchr(line, '#');
+
+					if (h)
+						*h = '\0';
+					line += strspn(line, " \t");
+					line[strcspn(line, " \t")] = '\0';
+					if (*line)
+						need_pkg(&d, line, "the lab's packages file");
+				}
+				free(txt);
+			}
+			free(pk);
 		}
 		free(conf);
 		lab_free(lab);
@@ -131,8 +151,9 @@ const struct cmd_entry cmd_doctor_entry = {
 	.args = "[LAB]",
 	.summary = "check that this machine (and LAB) can run labs",
 	.help = "Checks the guest kernel, the packages guests need, the in-guest init,\n"
-		"/dev/shm and Landlock, and for a Kathará lab folder the Debian packages\n"
-		"its images and startup files need, with the exact apt-get line.  Exit\n"
-		"status 0 when ready, 3 when something must be fixed.\n",
+		"/dev/shm and Landlock; for a Kathará lab folder the Debian packages its\n"
+		"images and startup files need; for a lab with a `packages` file (one\n"
+		"Debian package a line, as in labs/*/packages) those.  Prints the exact\n"
+		"apt-get line.  Exit status 0 when ready, 3 when something must be fixed.\n",
 	.exec = cmd_doctor,
 };

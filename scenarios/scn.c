@@ -489,6 +489,34 @@ check_replay(struct scn *s)
 	free(path);
 }
 
+/* The packages a lab's `packages` file names that are not installed, as
+ * " a b c", or NULL. */
+static char *
+missing_packages(const char *labdir)
+{
+	char *path = xasprintf("%s/packages", labdir), *txt = read_file(path, 65536, NULL);
+	char *missing = NULL, *line, *save;
+
+	free(path);
+	if (txt == NULL)
+		return NULL;
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *h = strchr(line, '#'), *m;
+
+		if (h)
+			*h = '\0';
+		line += strspn(line, " \t");
+		line[strcspn(line, " \t")] = '\0';
+		if (*line == '\0' || kathara_pkg_installed(line))
+			continue;
+		m = xasprintf("%s %s", missing ? missing : "", line);
+		free(missing);
+		missing = m;
+	}
+	free(txt);
+	return missing;
+}
+
 /* Called by start() in scn_lua.c through the runtime's events. */
 static void
 on_started(struct rt *rt, int ok, const char *msg, void *arg)
@@ -637,6 +665,15 @@ scn_run(const char *path, const struct scn_options *o)
 	lua_rawsetp(s->L, LUA_REGISTRYINDEX, &scn_key);
 	scn_lua_open(s);
 
+	if ((labname = missing_packages(s->labdir)) != NULL) {
+		/* Before anything boots: the nodes run the host's programs. */
+		fprintf(stderr, "umlab: this lab needs Debian packages that are not installed "
+			"(%s/packages); install them first:\n  %sapt-get install%s\n", s->labdir,
+			geteuid() ? "sudo " : "", labname);
+		free(labname);
+		scn_free(s);
+		return UMLAB_EXIT_ENV;
+	}
 	if (strlen(s->path) >= 8 && strcmp(s->path + strlen(s->path) - 8, "lab.conf") == 0) {
 		/* A Kathará/Netkit lab: the lab comes from lab.conf, the steps
 		 * from a built-in scenario. */

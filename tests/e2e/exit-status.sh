@@ -32,6 +32,15 @@ UMLAB_KERNEL=/nonexistent/linux.uml "$UMLAB" run -o "$T/env" "$SCEN/failing-chec
 expect_eq "a missing guest kernel exits 3" 3 "$?"
 expect "the error names the package" grep -q "user-mode-linux" "$T/env.out"
 
+# A lab whose packages file names a missing package: exit 3 before booting.
+mkdir -p "$T/pk"
+printf 'local s = switch("s")\nlink(node("a"), s, "10.1.1.1/24")\nstart()\n' > "$T/pk/scenario.lua"
+printf 'iproute2\nno-such-package-xyz  # a comment\n' > "$T/pk/packages"
+"$UMLAB" run -o "$T/pko" "$T/pk" > "$T/pk.out" 2>&1
+expect_eq "a lab with a missing package exits 3" 3 "$?"
+expect "it names the apt-get line" grep -q "apt-get install no-such-package-xyz" "$T/pk.out"
+expect "nothing booted" test ! -e "$T/pko/console"
+
 "$UMLAB" doctor > "$T/doc.out" 2>&1
 expect_eq "doctor on this machine exits 0" 0 "$?"
 UMLAB_KERNEL=/nonexistent/linux.uml "$UMLAB" doctor > "$T/doc2.out" 2>&1
