@@ -112,29 +112,75 @@ print_status(json_t *j)
 	}
 }
 
+/* Frames a second on each link since the previous picture (--watch). */
+static void
+print_rates(json_t *now, json_t *before, double dt)
+{
+	size_t i;
+	json_t *v;
+
+	printf("\n  %-28s %12s %12s\n", "LINK", "FROM NODE/s", "TO NODE/s");
+	json_array_foreach(json_object_get(now, "links"), i, v) {
+		json_t *b = json_array_get(json_object_get(before, "links"), i);
+		double from = 0, to = 0;
+
+		if (b != NULL && dt > 0) {
+			from = (double)(json_integer_value(json_object_get(v, "frames_from_node")) -
+					json_integer_value(json_object_get(b, "frames_from_node"))) / dt;
+			to = (double)(json_integer_value(json_object_get(v, "frames_to_node")) -
+				      json_integer_value(json_object_get(b, "frames_to_node"))) / dt;
+		}
+		printf("  %-28s %12.0f %12.0f\n", json_string_value(json_object_get(v, "name")), from,
+		       to);
+	}
+}
+
 static int
 cmd_status(int argc, char **argv)
 {
-	int rc = help_or_usage(&cmd_status_entry, argc, argv), fd;
-	json_t *j;
+	int rc = help_or_usage(&cmd_status_entry, argc, argv), fd, watch = 0, tty = isatty(1);
+	const char *lab = ".";
+	json_t *j, *before = NULL;
+	double t0 = 0;
 
 	if (rc >= 0)
 		return rc;
-	if (argc > 2) {
-		fprintf(stderr, "usage: umlab status %s\n", cmd_status_entry.args);
-		return UMLAB_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-w") == 0 || strcmp(argv[i], "--watch") == 0)
+			watch = 1;
+		else if (argv[i][0] != '-' && lab[0] == '.' && lab[1] == '\0')
+			lab = argv[i];
+		else {
+			fprintf(stderr, "usage: umlab status %s\n", cmd_status_entry.args);
+			return UMLAB_EXIT_USAGE;
+		}
 	}
-	if ((fd = connect_lab("status", argc == 2 ? argv[1] : ".")) < 0)
-		return UMLAB_EXIT_USAGE;
-	j = fetch_status(fd);
-	close(fd);
-	if (j == NULL) {
-		fprintf(stderr, "umlab status: no answer from the lab's controller\n");
-		return UMLAB_EXIT_FAILED;
+	for (;;) {
+		if ((fd = connect_lab("status", lab)) < 0)
+			return before ? UMLAB_EXIT_OK : UMLAB_EXIT_USAGE;   /* the lab ended */
+		j = fetch_status(fd);
+		close(fd);
+		if (j == NULL) {
+			fprintf(stderr, "umlab status: no answer from the lab's controller\n");
+			json_decref(before);
+			return UMLAB_EXIT_FAILED;
+		}
+		if (!watch) {
+			print_status(j);
+			json_decref(j);
+			return UMLAB_EXIT_OK;
+		}
+		/* Like top: redraw in place once a second until the lab stops or ^C. */
+		if (tty)
+			printf("\033[H\033[2J");
+		print_status(j);
+		print_rates(j, before, now_seconds() - t0);
+		fflush(stdout);
+		json_decref(before);
+		before = j;
+		t0 = now_seconds();
+		sleep(1);
 	}
-	print_status(j);
-	json_decref(j);
-	return UMLAB_EXIT_OK;
 }
 
 static int
@@ -387,10 +433,13 @@ cmd_list(int argc, char **argv)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.args = "[LAB]",
+	.args = "[-w] [LAB]",
 	.summary = "show a running lab's nodes and links",
 	.help = "Shows the nodes (state, boot time, addresses) and links (frame counters)\n"
-		"of a lab started with `umlab start`.  LAB defaults to the current folder.\n",
+		"of a lab started with `umlab start`.  LAB defaults to the current folder.\n"
+		"\n"
+		"  -w, --watch   redraw every second, with frames a second on each link,\n"
+		"                until the lab stops or Ctrl-C\n",
 	.exec = cmd_status,
 };
 

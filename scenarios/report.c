@@ -203,6 +203,26 @@ faults_json(struct scn *s)
 	return arr;
 }
 
+/* The run's timeline beside checks and boots: every fault event, on the
+ * run's clock (report.html draws them). */
+static json_t *
+events_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; s->faults && i < fault_log_count(s->faults); i++) {
+		const struct fault_event *e = fault_log_get(s->faults, i);
+		json_t *o = json_object();
+
+		json_object_set_new(o, "t", json_real(s->faults_t0 + e->t));
+		json_object_set_new(o, "kind", json_sprintf("fault %s", e->phase));
+		json_object_set_new(o, "target", json_string(e->target));
+		json_object_set_new(o, "text", json_sprintf("%s: %s", e->kind, e->detail));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *
 checks_json(struct scn *s)
 {
@@ -297,6 +317,7 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "links", scn_links_json(s));
 	json_object_set_new(r, "checks", checks_json(s));
 	json_object_set_new(r, "faults", faults_json(s));
+	json_object_set_new(r, "events", events_json(s));
 	text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(r);
 	path = xasprintf("%s/report.json", s->outdir);

@@ -55,6 +55,7 @@ struct scn {
 	int handlers_ref;      /* registry: event name -> list of functions */
 	char *outcome;         /* set by outcome() in the scenario, or NULL */
 	struct fault_ctx *faults;  /* made when the lab starts */
+	double faults_t0;      /* when (seconds into the run) the fault log's clock began */
 	int timed_out;
 	int report_final;      /* 0: report.json says "incomplete" (written early) */
 	int64_t t0;

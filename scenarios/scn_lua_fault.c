@@ -64,6 +64,7 @@ scn_faults_start(struct scn *s)
 				 .logged = hook_logged, .arg = s };
 
 	s->faults = fault_ctx_new(s->loop, s->o.seed, &h);
+	s->faults_t0 = scn_elapsed(s);
 }
 
 static double

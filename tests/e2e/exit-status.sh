@@ -13,6 +13,13 @@ expect "the passing check is recorded too" grep -q "PASS  true works" "$T/fail.o
 expect_eq "a syntax error exits 2" 2 "$?"
 expect "the error names file:line" grep -q "syntax-error.lua:3:" "$T/syn.out"
 
+"$UMLAB" run -o "$T/err" "$SCEN/error-after-start.lua" > "$T/err.out" 2>&1
+expect_eq "a Lua error after start exits 2" 2 "$?"
+expect "it names file:line" grep -q "error-after-start.lua:8:" "$T/err.out"
+expect "teardown ran: the report says error" grep -q '"verdict": "error"' "$T/err/report.json"
+expect "teardown ran: the check before the error is kept" grep -q '"name": "a runs"' "$T/err/report.json"
+expect "teardown ran: no guest is left" wait_for 2 no_guests
+
 "$UMLAB" run "$T/does-not-exist.lua" > "$T/miss.out" 2>&1
 expect_eq "a missing file exits 2" 2 "$?"
 expect "the error names the file" grep -q "does-not-exist.lua" "$T/miss.out"

@@ -39,6 +39,9 @@ expect "and lists the known kinds" grep -q "unknown fault kind 'explode' (known:
 "$UMLAB" fault "$LAB" crash zz > fault3.out 2>&1
 expect_eq "a fault on an unknown node exits 2" 2 "$?"
 
+timeout 3 "$UMLAB" status -w "$LAB" > watch.out 2>&1
+expect "status --watch redraws with rates" sh -c "[ \$(grep -c 'FROM NODE/s' watch.out) -ge 2 ]"
+
 # Live capture: frames stream into a pipe while the lab runs.
 "$UMLAB" capture "$LAB" a.eth0-s1 > live.pcap 2> cap.err &
 cap=$!
