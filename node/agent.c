@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/loop.h"
+#include "core/util.h"
 #include "guest/proto.h"
 #include "node/agent.h"
 
@@ -497,16 +498,6 @@ on_readable(int fd, uint32_t events, void *arg)
 }
 
 /* --- the interface --- */
-
-static int
-set_nonblock(int fd)
-{
-	int fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
 
 struct agent *
 agent_new(struct loop *l, int rfd, int wfd, const struct agent_events *ev, void *arg)

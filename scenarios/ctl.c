@@ -173,43 +173,18 @@ ctl_recv_fd(int fd, int *type, uint8_t *buf, int *passedfd)
 int
 ctl_send(int fd, int type, const void *payload, size_t len)
 {
-	uint8_t *buf;
-	ssize_t n;
-
-	if (len > CTL_MAX_MSG - 1) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	buf = xcalloc(1, len + 1);
-	buf[0] = (uint8_t)type;
-	if (len)
-		memcpy(buf + 1, payload, len);
-	do
-		n = send(fd, buf, len + 1, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	free(buf);
-	return n == (ssize_t)(len + 1) ? 0 : -1;
+	return ctl_send_fd(fd, type, payload, len, -1);
 }
 
 long
 ctl_recv(int fd, int *type, uint8_t *buf)
 {
-	ssize_t n;
+	int passed;
+	long n = ctl_recv_fd(fd, type, buf, &passed);
 
-	do
-		n = recv(fd, buf, CTL_MAX_MSG + 1, MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
-	*type = 0;
-	if (n <= 0)
-		return n;
-	if (n > CTL_MAX_MSG) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	*type = buf[0];
-	memmove(buf, buf + 1, (size_t)n - 1);
-	buf[n - 1] = '\0';
-	return (long)n - 1;
+	if (passed >= 0)
+		close(passed);   /* nobody asked for one */
+	return n;
 }
 
 /* --- server --- */

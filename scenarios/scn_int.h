@@ -101,6 +101,10 @@ void scn_push_node(lua_State *L, const struct lab_node *ln);
 struct lab_node;
 void scn_lua_node_options(lua_State *L, int arg, struct lab_node *n);
 void scn_lua_node_open(lua_State *L);
+struct agent_exec_result;
+/* The Lua table of an exec's result: status, signal, stdout, stderr,
+ * duration, ok, timed_out, truncated. */
+void scn_push_exec_result(lua_State *co, const struct agent_exec_result *r);
 
 /* scn_lua_net.c: impair, link_down/up, link_stats, trunk; link() options */
 void scn_lua_net_open(lua_State *L);

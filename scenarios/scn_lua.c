@@ -232,27 +232,7 @@ exec_done(const struct agent_exec_result *r, void *arg)
 		return;
 	}
 	lua_pushboolean(co, 1);
-	lua_createtable(co, 0, 6);
-	if (WIFEXITED(r->status)) {
-		lua_pushinteger(co, WEXITSTATUS(r->status));
-	} else {
-		lua_pushinteger(co, 128 + WTERMSIG(r->status));
-		lua_pushinteger(co, WTERMSIG(r->status));
-		lua_setfield(co, -3, "signal");
-	}
-	lua_setfield(co, -2, "status");
-	lua_pushlstring(co, r->out, r->out_len);
-	lua_setfield(co, -2, "stdout");
-	lua_pushlstring(co, r->err, r->err_len);
-	lua_setfield(co, -2, "stderr");
-	lua_pushnumber(co, (double)r->duration_ns / 1e9);
-	lua_setfield(co, -2, "duration");
-	lua_pushboolean(co, WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0);
-	lua_setfield(co, -2, "ok");
-	if (r->truncated) {
-		lua_pushboolean(co, 1);
-		lua_setfield(co, -2, "truncated");
-	}
+	scn_push_exec_result(co, r);
 	scn_resume(s, co, 2);
 }
 

@@ -208,8 +208,8 @@ struct pending {
 	char *what;	/* for messages */
 };
 
-static void
-push_exec_result(lua_State *co, const struct agent_exec_result *r)
+void
+scn_push_exec_result(lua_State *co, const struct agent_exec_result *r)
 {
 	lua_createtable(co, 0, 8);
 	if (WIFEXITED(r->status)) {
@@ -262,7 +262,7 @@ done(const struct agent_exec_result *r, void *arg)
 		lua_pushfstring(co, "%s: %s", what, r->error);
 	} else if (kind == 'x') {
 		lua_pushboolean(co, 1);
-		push_exec_result(co, r);
+		scn_push_exec_result(co, r);
 	} else if (kind == 'g') {
 		lua_pushboolean(co, 1);
 		lua_pushlstring(co, r->out, r->out_len);
