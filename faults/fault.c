@@ -34,7 +34,7 @@ struct fault_ctx {
 
 static const struct fault_type *const types[] = {
 	&fault_crash, &fault_panic, &fault_halt, &fault_memflip, &fault_freeze, &fault_regflip,
-	&fault_link_down, &fault_isolate, &fault_loss, &fault_delay, &fault_partition, NULL,
+	&fault_link_down, &fault_isolate, &fault_loss, &fault_delay, &fault_partition, &fault_disk, NULL,
 };
 
 const char *const *
