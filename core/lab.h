@@ -40,6 +40,7 @@ struct lab_node {
 	char *startup, *shutdown;   /* run with /bin/sh in the guest */
 	char *disk;                 /* persist: ext4 image holding the upper layer */
 	int persist;
+	uint64_t data_disk_bytes;   /* > 0: a sparse raw disk /dev/ubdb, as /dev/mapper/data */
 	void *rt;                   /* runtime object (struct node_rt) */
 };
 

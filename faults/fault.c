@@ -34,7 +34,7 @@ struct fault_ctx {
 
 static const struct fault_type *const types[] = {
 	&fault_crash, &fault_panic, &fault_halt, &fault_memflip, &fault_freeze, &fault_regflip,
-	&fault_link_down, &fault_isolate, &fault_loss, &fault_delay, NULL,
+	&fault_link_down, &fault_isolate, &fault_loss, &fault_delay, &fault_partition, &fault_disk, NULL,
 };
 
 const char *const *
@@ -82,6 +82,8 @@ fault_free(struct fault *f)
 	free(f->target);
 	free(f->symbol);
 	free(f->region);
+	free(f->mode);
+	free(f->sectors);
 	free(f->state);
 	free(f);
 }
@@ -309,11 +311,13 @@ fault_schedule(struct fault_ctx *c, const struct fault_spec *spec, char *err, si
 		snprintf(err, errlen, "fault %s: no target", type->name);
 		return -1;
 	}
-	if (type->needs_node && c->hooks.node(c->hooks.arg, spec->target) == NULL) {
+	if (type->check_target) {
+		if (type->check_target(&c->hooks, spec, err, errlen) < 0)
+			return -1;
+	} else if (type->needs_node && c->hooks.node(c->hooks.arg, spec->target) == NULL) {
 		snprintf(err, errlen, "fault %s: no running node named '%s'", type->name, spec->target);
 		return -1;
-	}
-	if (!type->needs_node && (c->hooks.port == NULL ||
+	} else if (!type->needs_node && (c->hooks.port == NULL ||
 				  c->hooks.port(c->hooks.arg, spec->target) == NULL)) {
 		snprintf(err, errlen, "fault %s: no open link named '%s'", type->name, spec->target);
 		return -1;
@@ -354,6 +358,14 @@ fault_schedule(struct fault_ctx *c, const struct fault_spec *spec, char *err, si
 	if (spec->region) {
 		f->region = xstrdup(spec->region);
 		f->spec.region = f->region;
+	}
+	if (spec->mode) {
+		f->mode = xstrdup(spec->mode);
+		f->spec.mode = f->mode;
+	}
+	if (spec->sectors) {
+		f->sectors = xstrdup(spec->sectors);
+		f->spec.sectors = f->sectors;
 	}
 	f->spec.kind = type->name;
 	f->next = c->faults;

@@ -63,6 +63,12 @@ struct fault_spec {
 	int bit;              /* 0..7, or -1: drawn at random */
 	int length;           /* bytes of the region to draw from (random offset) when > 0 */
 	double value;         /* loss: the probability; delay: seconds */
+	/* partition: target "a b | c d" (node names) */
+	int oneway;           /* only frames from the left group to the right one */
+	/* disk */
+	const char *mode;     /* "read", "write" or "both" (default) */
+	const char *sectors;  /* "FIRST-LAST" (512-byte sectors of the data disk), NULL: all */
+	int after;            /* the first N I/Os pass, then errors (0: at once) */
 };
 
 struct fault_ctx *fault_ctx_new(struct loop *l, uint64_t seed, const struct fault_hooks *h);

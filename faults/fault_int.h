@@ -13,6 +13,10 @@ struct fault_type {
 	const char *name;
 	int needs_node;            /* the target is a node (else a link) */
 	int clearable;             /* duration makes sense */
+	/* The target is not one node or link (e.g. "a b | c d"): checks it
+	 * instead of the generic lookup. */
+	int (*check_target)(const struct fault_hooks *h, const struct fault_spec *spec, char *err,
+			    size_t errlen);
 	/* Check the spec beyond the generic checks; NULL: nothing to check. */
 	int (*check)(const struct fault_spec *spec, char *err, size_t errlen);
 	/* Inject once.  Log through fault_log() (inject or failed); may
@@ -30,6 +34,8 @@ struct fault {
 	char *target;
 	char *symbol;
 	char *region;
+	char *mode;
+	char *sectors;
 	int done;                  /* injections so far */
 	unsigned seq;
 	uint64_t rng;              /* this fault's own stream: draws do not depend on
@@ -53,6 +59,7 @@ uint64_t fault_rand(struct fault *f);
 extern const struct fault_type fault_crash, fault_panic, fault_halt, fault_memflip;
 extern const struct fault_type fault_freeze, fault_regflip;
 extern const struct fault_type fault_link_down, fault_isolate, fault_loss, fault_delay;
+extern const struct fault_type fault_partition, fault_disk;
 
 const struct fault_hooks *fault_hooks(struct fault *f);
 

@@ -724,6 +724,10 @@ egress(struct ns_port *o, const struct ns_frm *fr, int64_t now)
 		q->c.drop[NS_DROP_LINK_DOWN]++;
 		return;
 	}
+	if (o->sw->f->part_used != 0 && ns_part_blocks(o->sw->f, o->sw->f->src, o)) {
+		q->c.drop[NS_DROP_PARTITION]++;
+		return;
+	}
 	if (q->active || q->count > 0) {
 		iq_pass(o, NS_TO_NODE, fr, now);
 		return;
@@ -843,6 +847,7 @@ forward(struct ns_port *in, unsigned char *frame, size_t len, int64_t now)
 		in->q[NS_FROM_NODE].c.drop[NS_DROP_LOOP]++;
 		return;
 	}
+	in->sw->f->src = in;		/* partitions: where the frame came from */
 	sw_switch(in, &fr, now);
 }
 

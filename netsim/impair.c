@@ -134,6 +134,7 @@ ns_drop_name(enum ns_drop r)
 {
 	static const char *n[NS_DROP_NREASONS] = {
 		"queue_full", "loss", "link_down", "mtu", "no_peer", "loop", "vlan",
+		"partition",
 	};
 
 	return (unsigned)r < NS_DROP_NREASONS ? n[r] : "?";

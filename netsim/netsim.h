@@ -39,6 +39,7 @@ enum ns_drop {
 	NS_DROP_NO_PEER,    /* no guest bound to PATH+ (yet, or any more) */
 	NS_DROP_LOOP,       /* broadcast loop detected, port blocked */
 	NS_DROP_VLAN,       /* VLAN not allowed on the port */
+	NS_DROP_PARTITION,  /* a partition rule (ns_partition_add) between the ports */
 	NS_DROP_NREASONS
 };
 
@@ -152,5 +153,18 @@ struct ns_port *ns_trunk_new(struct ns_switch *a, struct ns_switch *b, const uin
 			     int n, char *err, size_t errlen);
 /* A loop was detected through this port: it forwards nothing. */
 int ns_port_blocked(const struct ns_port *p);
+
+/* Partitions (Jepsen style).  Frames from a guest on a port of a[] to a
+ * guest on a port of b[] are dropped, counted as NS_DROP_PARTITION on the
+ * egress port's NS_TO_NODE direction; also b[] to a[] unless oneway.
+ * Ports in neither group are not affected, nor frames inside a group.
+ * It holds across switches and trunks (the frame's first port counts).
+ * Returns the rule's id (>= 0), or -1 with err.  At most 64 at once; no
+ * cost per frame while none is set. */
+struct ns_fabric *ns_port_fabric(const struct ns_port *p);
+int ns_partition_add(struct ns_fabric *f, struct ns_port *const *a, int na,
+		     struct ns_port *const *b, int nb, int oneway, char *err, size_t errlen);
+void ns_partition_remove(struct ns_fabric *f, int id);
+int ns_partition_count(const struct ns_fabric *f);
 
 #endif

@@ -157,6 +157,14 @@ const struct ns_iq_ent *ns_iq_head(const struct ns_iq *q);
 unsigned char *ns_iq_data(const struct ns_iq *q, const struct ns_iq_ent *e);
 void ns_iq_pop(struct ns_iq *q);
 
+/* --- partition.c: pure logic --- */
+
+#define NS_PART_MAX 64
+struct ns_fabric;
+struct ns_port;
+/* 1 if a partition rule drops frames from src to dst (both guest ports). */
+int ns_part_blocks(const struct ns_fabric *f, const struct ns_port *src, const struct ns_port *dst);
+
 /* --- fabric.c --- */
 
 struct vdeconn;
@@ -201,6 +209,9 @@ struct ns_port {
 	struct ns_port *next_stalled, *next_paused;
 	struct ns_port *next_dirty;
 	int listed;			/* on the fabric's dirty list */
+	/* partitions (partition.c): the rules this port is in, as side A
+	 * and as side B, one bit per rule */
+	uint64_t part_a, part_b;
 };
 
 #define NS_LOOP_SLOTS 64
@@ -248,6 +259,9 @@ struct ns_fabric {
 	struct ns_port *cur_in;		/* the port being read (port_readable) */
 	struct ns_port *stalled, *paused;
 	struct loop_timer *bp_timer;
+	/* partitions: rules in use, and those that also block B -> A */
+	uint64_t part_used, part_twoway;
+	struct ns_port *src;		/* the guest port the current frame came from */
 	/* one receive batch, shared by every port */
 	unsigned char *buf;		/* NS_BATCH * NS_FRAME_MAX */
 	struct mmsghdr rx[NS_BATCH];

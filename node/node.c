@@ -133,6 +133,8 @@ node_build_argv(const struct node_config *c)
 	argv[i++] = xstrdup("ssl1=fd:3,fd:4");
 	if (c->disk != NULL)
 		argv[i++] = xasprintf("ubd0=%s", c->disk);
+	if (c->data_disk != NULL)
+		argv[i++] = xasprintf("ubd1=%s", c->data_disk);
 	for (int k = 0; k < c->nnics && k < NODE_MAX_NICS; k++) {
 		const uint8_t *m = c->nics[k].mac;
 

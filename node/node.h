@@ -33,6 +33,7 @@ struct node_config {
 	} nics[NODE_MAX_NICS];
 	const char *setup;       /* agent SETUP text (guest/PROTOCOL.md) */
 	const char *disk;        /* NULL or an image for ubd0 (/dev/ubda in the guest) */
+	const char *data_disk;   /* NULL or a raw image for ubd1 (/dev/ubdb): disk faults */
 	int64_t boot_timeout_ns; /* 0: 60 s */
 	struct reaper *reaper;   /* told about the guest's process group */
 	/* Confinement and rights (all optional). */

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -545,6 +546,33 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	 * folder (Landlock allows no more). */
 	c.ro_paths = rt->o.ro_paths;
 	c.rw_file = ln->disk;
+	char *data_disk = NULL;
+
+	if (ln->data_disk_bytes > 0) {
+		/* A sparse raw disk in the node's folder, fresh every boot. */
+		int fd;
+
+		data_disk = xasprintf("%s/data.disk", dir);
+		if ((fd = open(data_disk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+		    ftruncate(fd, (off_t)ln->data_disk_bytes) < 0) {
+			snprintf(err, errlen, "node %s: %s: %s", ln->name, data_disk, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(data_disk);
+			free(setup);
+			free(tmpdir);
+			for (int i = 0; i < 3; i++)
+				free(staged[i]);
+			free(dir);
+			free(console);
+			free(netdir);
+			return -1;
+		}
+		close(fd);
+		if (rt->set_ids)
+			(void)!chown(data_disk, rt->uid, rt->gid);
+		c.data_disk = data_disk;
+	}
 	if (ln->disk && rt->set_ids)
 		(void)!chown(ln->disk, rt->uid, rt->gid);   /* the guest's uid writes it */
 	for (int i = 0; i < ln->nifaces; i++) {
@@ -554,6 +582,7 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 		memcpy(c.nics[i].mac, ln->ifaces[i].mac, 6);
 	}
 	rn->node = node_start(rt->loop, &c, &node_events, rn, err, errlen);
+	free(data_disk);
 	for (int i = 0; i < 3; i++)
 		free(staged[i]);
 	free(dir);

@@ -84,7 +84,7 @@ opt_number(lua_State *L, int t, const char *key, double dflt)
 }
 
 /* fault(kind, target [, {at=, duration=, every=, rate=, count=, symbol=,
- *       offset=, bit=, length=}]) */
+ *       offset=, bit=, length=, loss=, delay=, oneway=, mode=, sectors=, after=}]) */
 static int
 l_fault(lua_State *L)
 {
@@ -110,6 +110,16 @@ l_fault(lua_State *L)
 		lua_pop(L, 1);   /* the string stays referenced by the table */
 		if (lua_getfield(L, 3, "region") == LUA_TSTRING)
 			spec.region = lua_tostring(L, -1);
+		lua_pop(L, 1);
+		spec.after = (int)opt_number(L, 3, "after", 0);
+		if (lua_getfield(L, 3, "oneway") != LUA_TNIL)
+			spec.oneway = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+		if (lua_getfield(L, 3, "mode") == LUA_TSTRING)
+			spec.mode = lua_tostring(L, -1);
+		lua_pop(L, 1);
+		if (lua_getfield(L, 3, "sectors") == LUA_TSTRING)
+			spec.sectors = lua_tostring(L, -1);
 		lua_pop(L, 1);
 		if (lua_getfield(L, 3, "register") == LUA_TSTRING)
 			spec.symbol = lua_tostring(L, -1);   /* regflip names its register here */

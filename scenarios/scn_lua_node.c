@@ -185,6 +185,24 @@ scn_lua_node_options(lua_State *L, int arg, struct lab_node *n)
 	n->files_dir = opt_path(L, arg, "files", n->name, 1);
 	n->startup = opt_path(L, arg, "startup", n->name, 0);
 	n->shutdown = opt_path(L, arg, "shutdown", n->name, 0);
+	lua_getfield(L, arg, "data_disk");
+	if (!lua_isnil(L, -1)) {
+		const char *v = lua_tostring(L, -1);
+		char *end = NULL;
+		double mb = v ? strtod(v, &end) : -1;
+
+		if (end && (*end == 'M' || *end == 'm'))
+			end++;
+		else if (end && (*end == 'G' || *end == 'g')) {
+			end++;
+			mb *= 1024;
+		}
+		if (v == NULL || end == v || (end && *end) || !(mb >= 1 && mb <= 1 << 20))
+			luaL_error(L, "node %s: data_disk must be a size such as \"64M\" or \"1G\" "
+				   "(1 MiB .. 1 TiB)", n->name);
+		n->data_disk_bytes = (uint64_t)(mb * 1048576.0) / 512 * 512;
+	}
+	lua_pop(L, 1);
 	lua_getfield(L, arg, "persist");
 	if (lua_type(L, -1) == LUA_TSTRING)
 		n->disk = scenario_path(s, lua_tostring(L, -1));

@@ -28,6 +28,17 @@ rc=$?
 cat "$T/net.txt"
 expect_eq "link down, isolation and a delay burst behave" 0 "$rc"
 
+"$UMLAB" run -o "$T/part" "$SCEN/faults-partition.lua" > "$T/part.txt" 2>&1
+rc=$?
+cat "$T/part.txt"
+expect_eq "partitions (both ways, one way, across a trunk) behave and heal" 0 "$rc"
+expect "report.json counts partition drops" grep -q '"partition": [1-9]' "$T/part/report.json"
+
+"$UMLAB" run -o "$T/disk" "$SCEN/faults-disk.lua" > "$T/disk.txt" 2>&1
+rc=$?
+cat "$T/disk.txt"
+expect_eq "disk faults (both, write, read) give I/O errors in the guest and clear" 0 "$rc"
+
 # Same seed, same schedule: faults.log is byte-identical; --replay checks it.
 "$UMLAB" run -q --seed 99 -o "$T/s1" "$SCEN/faults-seeded.lua"
 expect_eq "seeded faults run 1 passes" 0 "$?"

@@ -34,7 +34,7 @@ bad_specs_are_named(void **state)
 	struct fault_spec s = { .kind = "explode", .target = "a", .bit = -1 };
 
 	assert_int_equal(fault_schedule(c, &s, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "unknown fault kind 'explode' (known: crash panic halt memflip freeze regflip link_down isolate loss delay)"));
+	assert_non_null(strstr(err, "unknown fault kind 'explode' (known: crash panic halt memflip freeze regflip link_down isolate loss delay partition disk)"));
 	s.kind = "crash";
 	s.target = "zz";
 	assert_int_equal(fault_schedule(c, &s, err, sizeof(err)), -1);
