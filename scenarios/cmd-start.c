@@ -45,6 +45,7 @@ cmd_start(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-capture", no_argument, NULL, 'n' },
+		{ "exercise", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -57,13 +58,16 @@ cmd_start(int argc, char **argv)
 	pid_t pid;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:nxh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.outdir = optarg;
 			break;
 		case 'n':
 			o.capture = 0;
+			break;
+		case 'x':
+			o.exercise = 1;
 			break;
 		case 'h':
 			cmd_print_help(&cmd_start_entry);
@@ -136,6 +140,9 @@ cmd_start(int argc, char **argv)
 	if (strncmp(line, "OK ", 3) == 0) {
 		printf("umlab: lab %s is running; results and controller.log in %s\n", lab, o.outdir);
 		printf("  umlab status %s | umlab exec %s NODE -- CMD | umlab stop %s\n", lab, lab, lab);
+		if (o.exercise)
+			printf("  exercise: the solution is yours to do; umlab check %s says what passes\n",
+			       lab);
 		free(sock);
 		free(log);
 		free(outdir);
@@ -160,7 +167,7 @@ cmd_start(int argc, char **argv)
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.args = "[-o DIR] [LAB]",
+	.args = "[-o DIR] [--exercise] [LAB]",
 	.summary = "start a lab in the background and return when it is ready",
 	.help =
 	"Starts LAB (a folder holding scenario.lua, or a scenario file; default: the\n"
@@ -172,6 +179,9 @@ const struct cmd_entry cmd_start_entry = {
 	"  -o, --output DIR   results and controller.log go here\n"
 	"                     (default: umlab-out/started-TIME-PID/)\n"
 	"  -n, --no-capture   do not record pcap files\n"
+	"  -x, --exercise     leave the scenario's solution() blocks to the student\n"
+	"                     and do not run its checks() blocks; `umlab check LAB`\n"
+	"                     runs them later\n"
 	"\n"
 	"A lab that is already running is not started twice (exit 2).\n",
 	.exec = cmd_start,

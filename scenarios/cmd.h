@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_fault_entry;
 extern const struct cmd_entry cmd_connect_entry;
 extern const struct cmd_entry cmd_capture_entry;
 extern const struct cmd_entry cmd_test_entry;
+extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_campaign_entry;
 extern const struct cmd_entry cmd_graph_entry;

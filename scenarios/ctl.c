@@ -198,6 +198,7 @@ struct ctl_client {
 	int pending;       /* execs waiting for their result */
 	int closed;        /* the peer left: free when nothing is pending */
 	int wants_stop_ack;
+	int checking;      /* a CTL_CHECK runs for this client */
 	struct ctl_client *next;
 };
 
@@ -570,6 +571,84 @@ do_capture(struct ctl_client *c, const uint8_t *p, size_t len, int passed)
 		c->tap_port = k->rt;
 }
 
+/* umlab check: each check recorded while the checks() blocks run. */
+static void
+check_result(void *arg, const struct scn_check *k)
+{
+	struct ctl_client *c = arg;
+	size_t nl = strlen(k->name), dl = k->detail ? strlen(k->detail) : 0;
+	char *p;
+
+	if (c->closed)
+		return;
+	/* One packet: the detail is cut to fit. */
+	if (nl > 1024)
+		nl = 1024;
+	if (dl > CTL_MAX_MSG - 1100)
+		dl = CTL_MAX_MSG - 1100;
+	p = xcalloc(1, nl + dl + 3);
+	p[0] = k->passed ? '1' : '0';
+	memcpy(p + 1, k->name, nl);
+	if (dl)
+		memcpy(p + 2 + nl, k->detail, dl);
+	reply(c, CTL_RESULT, p, nl + dl + 3);
+	free(p);
+}
+
+static void
+check_done(void *arg, lua_State *co, int nres)
+{
+	struct ctl_client *c = arg;
+	struct scn *s = c->s;
+	const char *err = nres > 0 ? lua_tostring(co, -nres) : NULL;
+
+	s->check_hook = NULL;
+	s->check_hook_arg = NULL;
+	c->checking = 0;
+	c->pending--;
+	if (c->closed) {
+		if (c->pending == 0)
+			client_free(s, c);
+		return;
+	}
+	if (err != NULL)
+		reply_text(c, CTL_FAIL, err);
+	else
+		reply(c, CTL_OK, NULL, 0);
+}
+
+/* [WAIT_S]: run the checks() blocks as a task on the lab's Lua state. */
+static void
+do_check(struct ctl_client *c, const uint8_t *p, size_t len)
+{
+	struct scn *s = c->s;
+	double cap = 10;
+	char *end;
+
+	if (len > 0) {
+		cap = strtod((const char *)p, &end);
+		if (end == (const char *)p || *end != '\0' || !(cap >= 0 && cap <= 3600)) {
+			reply_text(c, CTL_FAIL, "check: the wait must be 0..3600 seconds");
+			return;
+		}
+	}
+	if (s->phase != SCN_RUNNING || !s->main_done) {
+		reply_text(c, CTL_FAIL, "the lab is not running (still starting, or stopping)");
+		return;
+	}
+	if (s->check_hook != NULL) {
+		reply_text(c, CTL_FAIL, "another umlab check is running on this lab; try again when it ends");
+		return;
+	}
+	s->check_hook = check_result;
+	s->check_hook_arg = c;
+	c->checking = 1;
+	c->pending++;
+	lua_getglobal(s->L, "umlab_checks__");
+	lua_pushnumber(s->L, cap);
+	scn_task_run(s, 1, check_done, c);
+}
+
 static void
 on_client(int fd, uint32_t events, void *arg)
 {
@@ -612,6 +691,9 @@ on_client(int fd, uint32_t events, void *arg)
 	case CTL_WINSZ:
 		if (c->session && n == 4)
 			agent_winsize(c->session, c->session_id, get_u16(buf), get_u16(buf + 2));
+		break;
+	case CTL_CHECK:
+		do_check(c, buf, (size_t)n);
 		break;
 	case CTL_STOP:
 		c->wants_stop_ack = 1;

@@ -28,7 +28,11 @@ enum ctl_type {
 	CTL_WINSZ = 'W',    /* u16 rows, u16 cols */
 	CTL_CAPTURE = 'P',  /* LINK\0, with the fd to stream pcap into (SCM_RIGHTS)
 	                       -> CTL_OK; the connection closes when the stream ends */
+	CTL_CHECK = 'K',    /* [WAIT_S as text]: run the lab's checks() blocks again, each
+	                       wait_until at most WAIT_S s -> CTL_RESULT per check, then
+	                       CTL_OK, or CTL_FAIL when a block stopped with an error */
 	/* controller -> client */
+	CTL_RESULT = 'r',   /* '1' passed or '0' failed, NAME\0DETAIL\0 */
 	CTL_JSON = 'J',     /* status as JSON text */
 	CTL_OUT = 'o',      /* stdout bytes */
 	CTL_ERR = 'e',      /* stderr bytes */

@@ -106,6 +106,8 @@ scn_add_check(struct scn *s, const char *name, int passed, const char *where, co
 		printf("\n");
 		fflush(stdout);
 	}
+	if (s->check_hook)
+		s->check_hook(s->check_hook_arg, c);
 }
 
 static void

@@ -25,6 +25,8 @@ struct scn_options {
 	int record;              /* umlab test --record */
 	const char *ctl_path; /* interactive: the control socket to listen on */
 	int ready_fd;         /* interactive: told "OK" or "ERR why" once (-1: none) */
+	int exercise;         /* umlab start --exercise: skip solution() blocks, keep
+	                         checks() blocks for `umlab check` */
 };
 
 /* Run the scenario at path (a .lua file, or a folder holding

@@ -63,6 +63,9 @@ struct scn {
 	struct loop_timer *deadline;
 	int sigfd;
 	struct kathara_lab *kathara;  /* a Kathará/Netkit lab folder (lab.conf), or NULL */
+	/* umlab check: told of every check recorded while it runs (ctl.c) */
+	void (*check_hook)(void *arg, const struct scn_check *c);
+	void *check_hook_arg;
 };
 
 extern const char scn_key;   /* registry key of the struct scn pointer */
@@ -75,6 +78,11 @@ void scn_task_finished(struct scn_task *t, int nres);
 /* Run every handler registered with on(event, fn), each as a new task,
  * with nargs arguments taken from the top of the stack of s->L. */
 void scn_emit(struct scn *s, const char *event, int nargs);
+/* Run the function on top of the stack of s->L (below nargs arguments) as
+ * a task; done(arg, co, nres) is called when it returns, with its nres
+ * results on co's stack. */
+void scn_task_run(struct scn *s, int nargs, void (*done)(void *arg, lua_State *co, int nres),
+		  void *arg);
 void scn_tasks_free(struct scn *s);
 /* interactive mode (ctl.c) */
 void scn_ready_for_clients(struct scn *s);

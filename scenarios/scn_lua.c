@@ -488,6 +488,8 @@ static const char prelude[] =
 	"local check, sleep, now = check, sleep, now\n"
 	"function wait_until(pred, timeout, interval)\n"
 	"  timeout = timeout or 30; interval = interval or 0.2\n"
+	"  -- umlab check --wait S: no wait in the checks is longer than S\n"
+	"  if umlab_wait_cap__ and timeout > umlab_wait_cap__ then timeout = umlab_wait_cap__ end\n"
 	"  local deadline = now() + timeout\n"
 	"  while true do\n"
 	"    local v = pred()\n"
@@ -531,6 +533,34 @@ static const char prelude[] =
 	"      end\n"
 	"    end end\n"
 	"  end\n"
+	"end\n"
+	"-- Exercise mode (umlab start --exercise): solution blocks are the\n"
+	"-- student's part and are skipped; checks blocks are kept for umlab check.\n"
+	"local checkblocks = {}\n"
+	"function solution(name, fn)\n"
+	"  if type(name) ~= 'string' or type(fn) ~= 'function' then error('usage: solution(name, function() ... end)', 2) end\n"
+	"  if umlab_exercise__ then print('umlab: exercise: left to the student: ' .. name); return false end\n"
+	"  fn()\n"
+	"  return true\n"
+	"end\n"
+	"function checks(fn)\n"
+	"  if type(fn) ~= 'function' then error('usage: checks(function() ... end)', 2) end\n"
+	"  checkblocks[#checkblocks + 1] = fn\n"
+	"  if not umlab_exercise__ then fn() end\n"
+	"end\n"
+	"function exercise() return umlab_exercise__ == true end\n"
+	"-- umlab check: every checks block again, each wait at most cap seconds.\n"
+	"-- Returns nil, or the error that stopped a block.\n"
+	"function umlab_checks__(cap)\n"
+	"  if #checkblocks == 0 then return 'this lab has no checks(function() ... end) block' end\n"
+	"  umlab_wait_cap__ = cap\n"
+	"  local err\n"
+	"  for _, fn in ipairs(checkblocks) do\n"
+	"    local ok, e = pcall(fn)\n"
+	"    if not ok then err = tostring(e); break end\n"
+	"  end\n"
+	"  umlab_wait_cap__ = nil\n"
+	"  return err\n"
 	"end\n"
 	"function expect_ok(name, r)\n"
 	"  return check(name, r.ok, string.format('status %s: %s%s', tostring(r.status), r.stdout or '', r.stderr or ''))\n"
@@ -639,6 +669,8 @@ scn_lua_open(struct scn *s)
 	scn_task_open(L);
 	scn_lua_fault_open(L);
 	open_params(s);
+	lua_pushboolean(L, s->o.exercise);
+	lua_setglobal(L, "umlab_exercise__");
 	if (luaL_loadbuffer(L, prelude, sizeof(prelude) - 1, "=umlab") != LUA_OK)
 		abort();   /* a bug in the prelude itself */
 	lua_call(L, 0, 0);
@@ -646,7 +678,8 @@ scn_lua_open(struct scn *s)
 	lua_newtable(L);
 	for (const char *const *n = (const char *const[]){ "node", "switch", "hub", "link", "start",
 			"sleep", "check", "lab", "now", "outcome", "nodes", "spawn", "on", "param", "wait_until",
-			"expect_eq", "expect_match", "expect_ok", "fault", "fault_log", NULL }; *n; n++) {
+			"expect_eq", "expect_match", "expect_ok", "fault", "fault_log", "solution", "checks",
+			"exercise", NULL }; *n; n++) {
 		lua_getglobal(L, *n);
 		lua_setfield(L, -2, *n);
 	}

@@ -32,6 +32,8 @@ struct scn_task {
 	int done;
 	int result_ref;       /* its first result */
 	struct waiter *waiters;
+	void (*on_done)(void *arg, lua_State *co, int nres);   /* or NULL */
+	void *done_arg;
 	struct scn_task *next;
 };
 
@@ -71,6 +73,8 @@ scn_task_finished(struct scn_task *t, int nres)
 	struct waiter *w, *next;
 
 	t->done = 1;
+	if (t->on_done != NULL)
+		t->on_done(t->done_arg, t->co, nres);
 	if (nres > 0) {
 		lua_settop(t->co, lua_gettop(t->co) - nres + 1);   /* keep the first */
 		lua_xmove(t->co, s->L, 1);
@@ -159,6 +163,15 @@ l_on(lua_State *L)
 	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 	lua_pop(L, 2);
 	return 0;
+}
+
+void
+scn_task_run(struct scn *s, int nargs, void (*done)(void *arg, lua_State *co, int nres), void *arg)
+{
+	struct scn_task *t = task_start(s, s->L, nargs);
+
+	t->on_done = done;
+	t->done_arg = arg;
 }
 
 void

@@ -19,6 +19,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_fault_entry,
 	&cmd_capture_entry,
 	&cmd_test_entry,
+	&cmd_check_entry,
 	&cmd_doctor_entry,
 	&cmd_campaign_entry,
 	&cmd_graph_entry,
