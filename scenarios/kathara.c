@@ -480,20 +480,59 @@ out(struct sbuf *b, const char *fmt, ...)
 	free(s);
 }
 
-/* A host file the guest runs, if it exists, as the guest reaches it:
- * through its view of the host's / (its own /tmp would hide a lab there). */
+/*
+ * Put a host file into the script, to be written at guestpath when the
+ * script runs: the start sequence then needs nothing of the lab's folder
+ * in the guest (whose uid may not read it: a lab under /root when umlab
+ * runs as root).  Returns 0, or -1 when the file cannot be read.
+ */
+static int
+embed(struct sbuf *b, const char *hostpath, const char *guestpath, int mode)
+{
+	char *text = read_file(hostpath, 4 << 20, NULL), *q = sq(guestpath);
+	char delim[32];
+	int n = 0;
+
+	if (text == NULL) {
+		free(q);
+		return -1;
+	}
+	/* A delimiter the text does not hold on a line of its own. */
+	do
+		snprintf(delim, sizeof(delim), "UMLAB_EOF_%d", n++);
+	while (strstr(text, delim) != NULL);
+	out(b, "mkdir -p \"$(dirname %s)\" && cat > %s <<'%s'\n%s%s%s\n", q, q, delim, text,
+	    *text && text[strlen(text) - 1] != '\n' ? "\n" : "", delim);
+	if (mode)
+		out(b, "chmod %o %s\n", mode, q);
+	free(q);
+	free(text);
+	return 0;
+}
+
+/* A lab file's host path, if it exists. */
 static char *
 lab_file(const struct kathara_lab *kl, const char *name)
 {
-	char *p = xasprintf("%s/%s", kl->dir, name), *g;
+	char *p = xasprintf("%s/%s", kl->dir, name);
 
-	if (access(p, R_OK) == 0) {
-		g = xasprintf("%s%s", PROTO_HOST_VIEW, p);
-		free(p);
-		return g;
-	}
+	if (access(p, R_OK) == 0)
+		return p;
 	free(p);
 	return NULL;
+}
+
+/* The systemctl stand-in, written into the guest; PATH starts there. */
+#define SHIM_DIR "/run/umlab-kathara"
+
+static void
+embed_shim(struct sbuf *b, const struct kathara_lab *kl)
+{
+	char *shim = xasprintf("%s/systemctl", kl->shimdir);
+
+	if (embed(b, shim, SHIM_DIR "/systemctl", 0755) < 0)
+		out(b, "echo 'umlab: the systemctl stand-in %s is missing' >&2\n", shim);
+	free(shim);
 }
 
 char *
@@ -506,11 +545,8 @@ kathara_startup_script(const struct kathara_lab *kl, const struct kathara_node *
 
 	out(&b, "#!/bin/bash\n# Written by umlab from %s/lab.conf for device %s: Kathará 3.8's start "
 		"sequence.\n", kl->dir, d->name);
-	f = xasprintf("%s%s", PROTO_HOST_VIEW, kl->shimdir);
-	q = sq(f);
-	out(&b, "export PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n", q);
-	free(q);
-	free(f);
+	embed_shim(&b, kl);
+	out(&b, "export PATH=" SHIM_DIR ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
 	for (size_t i = 0; i < d->nenvs; i++) {
 		q = sq(d->envs[i].value);
 		out(&b, "export %s=%s\n", d->envs[i].key, q);
@@ -552,23 +588,17 @@ kathara_startup_script(const struct kathara_lab *kl, const struct kathara_node *
 	out(&b, "if [ -d /etc/frr ]; then chown -R frr:frr /etc/frr/; chmod 640 /etc/frr/*; fi\n");
 	out(&b, "umlab_rc=0\n");
 	/* Kathará prepends `set -x` to each file and runs it with the device's shell. */
-	if ((f = lab_file(kl, "shared.startup")) != NULL) {
-		q = sq(f);
-		out(&b, "%s -x %s > /var/log/shared.log 2>&1 || { umlab_rc=$?; "
+	if ((f = lab_file(kl, "shared.startup")) != NULL && embed(&b, f, SHIM_DIR "/shared.startup", 0) == 0)
+		out(&b, "%s -x " SHIM_DIR "/shared.startup > /var/log/shared.log 2>&1 || { umlab_rc=$?; "
 			"echo \"umlab: %s: shared.startup exited with $umlab_rc (see /var/log/shared.log)\" >&2; }\n",
-		    shell, q, d->name);
-		free(q);
-		free(f);
-	}
+		    shell, d->name);
+	free(f);
 	name = xasprintf("%s.startup", d->name);
-	if ((f = lab_file(kl, name)) != NULL) {
-		q = sq(f);
-		out(&b, "%s -x %s > /var/log/startup.log 2>&1 || { umlab_rc=$?; "
+	if ((f = lab_file(kl, name)) != NULL && embed(&b, f, SHIM_DIR "/startup", 0) == 0)
+		out(&b, "%s -x " SHIM_DIR "/startup > /var/log/startup.log 2>&1 || { umlab_rc=$?; "
 			"echo \"umlab: %s: %s exited with $umlab_rc; the end of /var/log/startup.log:\" >&2; "
-			"tail -n 5 /var/log/startup.log >&2; }\n", shell, q, d->name, name);
-		free(q);
-		free(f);
-	}
+			"tail -n 5 /var/log/startup.log >&2; }\n", shell, d->name, name);
+	free(f);
 	free(name);
 	for (size_t i = 0; i < d->nexec; i++)
 		out(&b, "%s\n", d->exec[i]);
@@ -587,13 +617,17 @@ shutdown_script(const struct kathara_lab *kl, const struct kathara_node *kn)
 	files[1] = name;
 	for (int i = 0; i < 2; i++)
 		if ((f = lab_file(kl, files[i])) != NULL) {
+			char *g = xasprintf(SHIM_DIR "/%s", files[i]);
+
 			if (b.s == NULL)
 				out(&b, "#!/bin/bash\n# Written by umlab: Kathará's shutdown files for %s.\n"
-					"export PATH=%s%s:$PATH\n", kn->dev->name, PROTO_HOST_VIEW,
-				    kl->shimdir);
-			q = sq(f);
-			out(&b, "%s %s\n", shell, q);
-			free(q);
+					"export PATH=" SHIM_DIR ":$PATH\n", kn->dev->name);
+			if (embed(&b, f, g, 0) == 0) {
+				q = sq(g);
+				out(&b, "%s %s\n", shell, q);
+				free(q);
+			}
+			free(g);
 			free(f);
 		}
 	free(name);

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <lauxlib.h>
 #include <libgen.h>
 #include <lualib.h>
@@ -642,9 +643,10 @@ scn_run(const char *path, const struct scn_options *o)
 		return UMLAB_EXIT_USAGE;
 	}
 	{
-		char *d = xstrdup(s->path);
+		char *d = xstrdup(s->path), real[PATH_MAX];
 
-		s->labdir = xstrdup(dirname(d));
+		/* Absolute: guests are given it (Landlock, host paths). */
+		s->labdir = xstrdup(realpath(dirname(d), real) ? real : dirname(d));
 		free(d);
 	}
 	labname = scn_lab_name_from(s->path);

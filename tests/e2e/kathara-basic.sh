@@ -25,8 +25,9 @@ done
 expect "h1 keeps its MAC from lab.conf" grep -q '"mac": "02:00:00:00:01:01"' "$out/report.json"
 expect "r1's eth1 is on collision domain lan2" grep -q '"link": "r1.eth1-lan2"' "$out/report.json"
 expect "each link was captured" test -f "$out/pcap/r1.eth1-lan2.pcap"
-expect "the plan runs r1.startup with set -x" grep -q -- "-x '/run/umlab-host$lab/r1.startup' > /var/log/startup.log" \
+expect "the plan runs r1.startup with set -x" grep -q -- "-x /run/umlab-kathara/startup > /var/log/startup.log" \
 	"$out/kathara/r1.startup.sh"
+expect "the plan carries r1.startup itself" grep -q "ip address add 10.0.1.254/24 dev eth0" "$out/kathara/r1.startup.sh"
 
 # The startup files really ran: addresses, routes, shared/, r1's folder.
 cp -a "$lab" "$T/lab"
