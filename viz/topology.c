@@ -229,6 +229,30 @@ static void viz_write_wire(FILE *f, const struct lab *lab, const struct lab_swit
 	fputs("\"];\n", f);
 }
 
+/* A link whose impairments are set in the lab model (either direction). */
+static int viz_impaired(const struct lab_link *l)
+{
+	static const struct lab_impair zero;
+
+	return memcmp(&l->imp[0], &zero, sizeof(zero)) != 0 ||
+	       memcmp(&l->imp[1], &zero, sizeof(zero)) != 0;
+}
+
+/* VLANs by colour; a link down red and dashed; an impaired one dashed. */
+static void viz_put_link_look(FILE *f, const struct lab_link *l)
+{
+	static const char *const palette[] = {
+		"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+	};
+
+	if (l->down)
+		fputs(" color=\"#c62828\" style=dashed penwidth=2", f);
+	else if (viz_impaired(l))
+		fputs(" style=dashed", f);
+	if (l->vlan && !l->down)
+		fprintf(f, " color=\"%s\" penwidth=2", palette[l->vlan % 8]);
+}
+
 static void viz_write(FILE *f, const struct lab *lab, const struct viz_style *st)
 {
 	size_t i;
@@ -290,12 +314,35 @@ static void viz_write(FILE *f, const struct lab *lab, const struct viz_style *st
 		fputs(" [taillabel=", f);
 		viz_put_iface_label(f, l->iface);
 		viz_put_tooltip(f, l);
-		if ((t = viz_link_label(lab, st, l)) != NULL) {
+		viz_put_link_look(f, l);
+		if ((t = viz_link_label(lab, st, l)) != NULL || l->vlan || l->down || viz_impaired(l)) {
 			fputs(" label=\"", f);
-			viz_put_escaped(f, t);
+			if (t != NULL)
+				viz_put_escaped(f, t);
+			if (l->vlan)
+				fprintf(f, "%svlan %d", t ? "\\n" : "", l->vlan);
+			if (l->down)
+				fprintf(f, "%sDOWN", t || l->vlan ? "\\n" : "");
+			else if (viz_impaired(l))
+				fprintf(f, "%simpaired", t || l->vlan ? "\\n" : "");
 			fputc('"', f);
 		}
 		fputs("];\n", f);
+	}
+	/* Trunks between switches: bold, labelled with their VLANs. */
+	for (i = 0; i < lab->ntrunks; i++) {
+		const struct lab_trunk *k = lab->trunks[i];
+
+		fputs("  ", f);
+		viz_put_id(f, 's', k->a->name);
+		fputs(" -- ", f);
+		viz_put_id(f, 's', k->b->name);
+		fputs(" [style=bold penwidth=3 color=\"#555555\" label=\"trunk", f);
+		for (int v = 0; v < k->nvlans; v++)
+			fprintf(f, "%s%d", v ? "," : " ", k->vlans[v]);
+		if (k->nvlans == 0)
+			fputs(" (all)", f);
+		fputs("\"];\n", f);
 	}
 	fputs("}\n", f);
 }

@@ -521,10 +521,38 @@ static void test_dot_text_escaping(void **state)
 	free(svg);
 }
 
+/* VLANs by colour and label, trunks between switches, a link down or impaired. */
+static void test_vlans_trunks_and_link_state(void **state)
+{
+	struct lab *lab = lab_new("vlans");
+	struct lab_switch *s1 = add_switch(lab, "s1", LAB_SWITCH), *s2 = add_switch(lab, "s2", LAB_SWITCH);
+	uint16_t vl[2] = { 10, 20 };
+	char err[256], *dot;
+
+	cable(lab, add_node(lab, "a"), s1, "10.0.0.1/24");
+	cable(lab, add_node(lab, "b"), s2, "10.0.0.2/24");
+	cable(lab, add_node(lab, "c"), s2, "10.0.0.3/24");
+	lab->links[0]->vlan = 10;
+	lab->links[1]->down = 1;
+	lab->links[2]->imp[0].loss = 0.1;
+	assert_non_null(lab_add_trunk(lab, s1, s2, vl, 2, err, sizeof(err)));
+	dot = viz_topology_dot(lab);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "vlan 10"));
+	assert_non_null(strstr(dot, "trunk 10,20"));
+	assert_non_null(strstr(dot, "DOWN"));
+	assert_non_null(strstr(dot, "color=\"#c62828\" style=dashed"));
+	assert_non_null(strstr(dot, "impaired"));
+	free(dot);
+	lab_free(lab);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_two_nodes_svg, setup, teardown),
+		cmocka_unit_test(test_vlans_trunks_and_link_state),
 		cmocka_unit_test_setup_teardown(test_shapes_and_labels_in_dot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_without_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_links, setup, teardown),
