@@ -437,6 +437,15 @@ scn_push_node(lua_State *L, const struct lab_node *ln)
 	lua_pushnil(L);
 }
 
+/* outdir() -> the run's output folder, for files a scenario writes itself
+ * (a plot, a table) beside report.json */
+static int
+l_outdir(lua_State *L)
+{
+	lua_pushstring(L, scn_from_lua(L)->outdir);
+	return 1;
+}
+
 /* nodes() -> every node of the lab, in the order they were made */
 static int
 l_nodes(lua_State *L)
@@ -640,6 +649,7 @@ scn_lua_open(struct scn *s)
 		{ "node", l_node }, { "switch", l_switch }, { "hub", l_hub }, { "link", l_link },
 		{ "start", l_start }, { "sleep", l_sleep }, { "check", l_check }, { "lab", l_lab },
 		{ "now", l_now }, { "outcome", l_outcome }, { "nodes", l_nodes },
+		{ "outdir", l_outdir },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg node_methods[] = {
@@ -677,7 +687,7 @@ scn_lua_open(struct scn *s)
 	/* Every global of the API also under umlab.*, for scripts that prefer it. */
 	lua_newtable(L);
 	for (const char *const *n = (const char *const[]){ "node", "switch", "hub", "link", "start",
-			"sleep", "check", "lab", "now", "outcome", "nodes", "spawn", "on", "param", "wait_until",
+			"sleep", "check", "lab", "now", "outcome", "nodes", "outdir", "spawn", "on", "param", "wait_until",
 			"expect_eq", "expect_match", "expect_ok", "fault", "fault_log", "solution", "checks",
 			"exercise", NULL }; *n; n++) {
 		lua_getglobal(L, *n);

@@ -37,6 +37,31 @@ for _, loss in ipairs(settings) do
 end
 impair(l)
 
+-- A plot beside report.json: one bar per loss rate (SVG, no tool needed).
+do
+  local w, h, top = 520, 300, 0
+  for _, v in ipairs(results) do top = math.max(top, v) end
+  top = top > 0 and top or 1
+  local f = assert(io.open(outdir() .. "/throughput.svg", "w"))
+  f:write(string.format('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+    .. 'font-family="sans-serif" font-size="12">\n', w, h))
+  f:write(string.format('<text x="%d" y="20" text-anchor="middle" font-size="14">TCP throughput '
+    .. 'under loss (%.0f ms round trip, iperf3 %d s)</text>\n', w / 2, delay * 2000, secs))
+  for i, loss in ipairs(settings) do
+    local bh = (h - 90) * results[i] / top
+    local x = 40 + (i - 1) * ((w - 60) / #settings)
+    f:write(string.format('<rect x="%.0f" y="%.0f" width="80" height="%.0f" fill="#1f77b4"/>\n',
+      x, h - 50 - bh, bh))
+    f:write(string.format('<text x="%.0f" y="%.0f" text-anchor="middle">%.1f Mbit/s</text>\n',
+      x + 40, h - 55 - bh, results[i]))
+    f:write(string.format('<text x="%.0f" y="%d" text-anchor="middle">%.1f%% loss</text>\n',
+      x + 40, h - 30, loss * 100))
+  end
+  f:write("</svg>\n")
+  f:close()
+  print("umlab: plot in " .. outdir() .. "/throughput.svg")
+end
+
 -- Loosely: more loss, less throughput (25% slack between neighbours: one run is noisy),
 -- and the worst setting well below the best.
 local falls = true
