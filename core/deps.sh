@@ -7,7 +7,9 @@
 BUILD="autoconf automake libtool pkg-config make gcc libc6-dev libvdeplug-dev liblua5.4-dev libgraphviz-dev libpcap-dev libcmocka-dev libjansson-dev"
 # vdeplug: linux.uml's VDE transport runs /usr/bin/vde_plug; without it every guest NIC
 # fails with "vde_user_init: vde_open failed, errno = 2" (user-mode-linux does not depend on it).
-RUN="user-mode-linux vdeplug iputils-ping iproute2 kmod"
+# e2fsprogs: persist disks (mkfs.ext4); dmsetup: disk faults in guests;
+# mount: the guests' mount(8) (a minimal root may lack it).
+RUN="user-mode-linux vdeplug iputils-ping iproute2 kmod e2fsprogs dmsetup mount"
 # procps: the end-to-end tests count guest processes with pgrep and ps.
 TEST="procps"
 PKGS="$BUILD $RUN $TEST $UMLAB_EXTRA_PKGS"
