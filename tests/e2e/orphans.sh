@@ -53,7 +53,6 @@ if wait_for 90 grep -q "LAB IS READY" "$out"; then
 	kill -KILL $reaper
 	kill -KILL -- -$pid
 	wait $pid
-	sleep 1
 	echo "after killing both: $(guests_left) guest processes, $(rundirs_left) runtime folders left"
 	expect "the stale runtime folder records the guests' process groups" \
 		sh -c "grep -c '^+' $T/run/umlab/*/pgids | grep -qx 10"

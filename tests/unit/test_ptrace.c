@@ -68,7 +68,8 @@ test_freeze_stops_and_thaw_loses_no_signal(void **state)
 	assert_true(shared != MAP_FAILED);
 	pid = spawn_spinner();
 	assert_true(pid > 0);
-	usleep(20000);
+	for (int i = 0; i < 1000 && shared[0] == 0; i++)   /* until it spins */
+		usleep(1000);
 	for (int round = 0; round < 50; round++) {
 		uint64_t a, b;
 
