@@ -24,111 +24,12 @@
 #include "core/loop.h"
 #include "netsim/netsim.h"
 #include "netsim/netsim_int.h"
-
-static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xa };
-static const uint8_t mac_x[6] = { 0x02, 0, 0, 0, 0, 0x7 };
-static const uint8_t mac_bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-
-struct rig {
-	char dir[64];
-	struct loop *l;
-	struct ns_fabric *f;
-	struct ns_switch *sw[3];
-	struct ns_port *p[4];
-	VDECONN *c[4];
-};
-
-static struct ns_port *
-port(struct rig *r, struct ns_switch *sw, int i, const char *name)
-{
-	char err[256], path[128], url[160];
-
-	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
-	if ((r->p[i] = ns_port_new(sw, name, path, err, sizeof(err))) == NULL)
-		fail_msg("%s", err);
-	snprintf(url, sizeof(url), "ptp://%s", path);
-	if ((r->c[i] = vde_open(url, "test", NULL)) == NULL)
-		fail_msg("vde_open %s: %s", url, strerror(errno));
-	return r->p[i];
-}
-
-static struct rig *
-rig_new(void)
-{
-	struct rig *r = calloc(1, sizeof(*r));
-
-	snprintf(r->dir, sizeof(r->dir), "/tmp/umlab-test-vlan.XXXXXX");
-	assert_non_null(mkdtemp(r->dir));
-	r->l = loop_new();
-	r->f = ns_fabric_new(r->l);
-	return r;
-}
-
-static int
-rig_teardown(void **state)
-{
-	struct rig *r = *state;
-	char cmd[128];
-	int i;
-
-	for (i = 0; i < 4; i++)
-		if (r->c[i] != NULL)
-			vde_close(r->c[i]);
-	ns_fabric_free(r->f);
-	loop_free(r->l);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", r->dir);
-	free(r);
-	return 0;
-}
-
-/* A frame dst <- src, tagged with vid unless vid is 0; 60 bytes untagged. */
-static size_t
-craft(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int vid, uint8_t fill)
-{
-	size_t o = 12, i;
-
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	if (vid) {
-		f[12] = 0x81;
-		f[13] = 0x00;
-		f[14] = (uint8_t)(vid >> 8);
-		f[15] = (uint8_t)vid;
-		o = 16;
-	}
-	f[o] = 0x88;
-	f[o + 1] = 0xb5;
-	for (i = o + 2; i < o + 48; i++)
-		f[i] = fill;
-	return o + 48;
-}
-
-/* Run the loop ~30 ms; then the frame c has (its length), or 0. */
-static ssize_t
-got(struct rig *r, VDECONN *c, uint8_t *buf)
-{
-	struct pollfd pfd = { .fd = vde_datafd(c), .events = POLLIN };
-	int i;
-
-	for (i = 0; i < 30; i++)
-		loop_run_once(r->l, 1);
-	if (poll(&pfd, 1, 0) != 1)
-		return 0;
-	return vde_recv(c, buf, 2048, 0);
-}
-
-static void
-sendf(VDECONN *c, const uint8_t *f, size_t len)
-{
-	assert_int_equal(vde_send(c, f, len, 0), (ssize_t)len);
-}
+#include "tests/unit/netrig.h"
 
 static int
 vlan_setup(void **state)
 {
-	struct rig *r = rig_new();
+	struct rig *r = rig_new("vlan");
 	uint16_t v[] = { 10, 20 };
 
 	r->sw[0] = ns_switch_new(r->f, "s1", NS_SWITCH);
@@ -221,7 +122,7 @@ test_learning_per_vlan(void **state)
 static int
 ring_setup(void **state)
 {
-	struct rig *r = rig_new();
+	struct rig *r = rig_new("vlan");
 	char err[256];
 	struct ns_port *t[3];
 	int i;
