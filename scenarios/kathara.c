@@ -257,124 +257,6 @@ scan_needs(struct kathara_lab *kl, const char *text)
 	free(buf);
 }
 
-static int
-classful_prefix(struct in_addr a)
-{
-	unsigned top = ntohl(a.s_addr) >> 24;
-
-	return top < 128 ? 8 : top < 192 ? 16 : 24;
-}
-
-static int
-mask_prefix(const char *m)
-{
-	struct in_addr a;
-	uint32_t v;
-	int p = 0;
-
-	if (inet_pton(AF_INET, m, &a) != 1)
-		return -1;
-	v = ntohl(a.s_addr);
-	while (v & 0x80000000u) {
-		p++;
-		v <<= 1;
-	}
-	return v == 0 ? p : -1;
-}
-
-static struct lab_iface *
-iface_named(struct lab_node *n, const char *name)
-{
-	for (int i = 0; i < n->nifaces; i++)
-		if (strcmp(n->ifaces[i].name, name) == 0)
-			return &n->ifaces[i];
-	return NULL;
-}
-
-static int
-take_addresses(struct lab_node *n, const char *text)
-{
-	char *buf = xstrdup(text), *save = NULL;
-	int taken = 0;
-
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *w[16];
-		int nw = words(line, w, 16), i = 1;
-		const char *dev = NULL, *cidr = NULL, *gw = NULL;
-		struct in_addr ip;
-		int prefix = -1;
-
-		if (nw >= 4 && strcmp(w[0], "ip") == 0) {
-			while (i < nw && w[i][0] == '-')
-				i++;
-			if (i + 1 < nw && strncmp("address", w[i], strlen(w[i])) == 0 &&
-			    strcmp(w[i + 1], "add") == 0) {
-				for (int j = i + 2; j < nw; j++) {
-					if (strcmp(w[j], "dev") == 0 && j + 1 < nw)
-						dev = w[++j];
-					else if (cidr == NULL && strchr(w[j], '/') && strchr(w[j], '.'))
-						cidr = w[j];
-				}
-				if (cidr != NULL && lab_parse_cidr(cidr, &ip, &prefix) < 0)
-					cidr = NULL;
-			} else if (i + 4 < nw && strncmp("route", w[i], strlen(w[i])) == 0 &&
-				   strcmp(w[i + 1], "add") == 0 && strcmp(w[i + 2], "default") == 0 &&
-				   strcmp(w[i + 3], "via") == 0)
-				gw = w[i + 4];
-		} else if (nw >= 3 && strcmp(w[0], "ifconfig") == 0 && strchr(w[2], '.')) {
-			dev = w[1];
-			if (lab_parse_cidr(w[2], &ip, &prefix) == 0) {
-				cidr = w[2];
-				if (strchr(w[2], '/') == NULL)
-					prefix = classful_prefix(ip);
-				for (int j = 3; j + 1 < nw; j++)
-					if (strcmp(w[j], "netmask") == 0)
-						prefix = mask_prefix(w[j + 1]);
-			}
-		} else if (nw >= 5 && strcmp(w[0], "route") == 0 && strcmp(w[1], "add") == 0 &&
-			   strcmp(w[2], "default") == 0 && strcmp(w[3], "gw") == 0)
-			gw = w[4];
-		if (cidr != NULL && dev != NULL && prefix >= 0) {
-			struct lab_iface *f = iface_named(n, dev);
-
-			if (f != NULL && !f->has_ip) {
-				f->has_ip = 1;
-				f->ip = ip;
-				f->prefix = prefix;
-				taken++;
-			}
-		}
-		if (gw != NULL && !n->has_gateway && inet_pton(AF_INET, gw, &n->gateway) == 1)
-			n->has_gateway = 1;
-	}
-	free(buf);
-	return taken;
-}
-
-int
-kathara_interim_addresses(struct kathara_lab *kl)
-{
-	char *shared = read_text(kl->dir, "shared.startup");
-	int taken = 0;
-
-	for (size_t i = 0; i < kl->nnodes; i++) {
-		struct kathara_node *kn = &kl->nodes[i];
-		char *name, *text;
-
-		if (kn->node == NULL)
-			continue;
-		name = xasprintf("%s.startup", kn->dev->name);
-		if ((text = read_text(kl->dir, name)) != NULL)
-			taken += take_addresses(kn->node, text);
-		if (shared != NULL)
-			taken += take_addresses(kn->node, shared);
-		free(text);
-		free(name);
-	}
-	free(shared);
-	return taken;
-}
-
 /* --- the run plan --- */
 
 /* 'text' quoted for the shell. */
@@ -863,7 +745,7 @@ kathara_write_scripts(struct kathara_lab *kl, const char *outdir, char *err, siz
 }
 
 void
-kathara_print_plan(const struct kathara_lab *kl, FILE *f, int wired)
+kathara_print_plan(const struct kathara_lab *kl, FILE *f)
 {
 	const struct lc_lab *c = kl->conf;
 
@@ -876,22 +758,6 @@ kathara_print_plan(const struct kathara_lab *kl, FILE *f, int wired)
 		for (size_t i = 0; i < kl->nsuggested; i++)
 			fprintf(f, " %s", kl->suggested[i]);
 		fprintf(f, "\n");
-	}
-	if (!wired) {
-		fprintf(f, "  not wired yet: the guest agent cannot yet copy DEV/ onto /, run the startup "
-			"and shutdown files, set sysctls or run exec lines; umlab wrote the plan for each "
-			"device to kathara/DEV.startup.sh in the output folder and, meanwhile, gave "
-			"the interfaces the addresses DEV.startup sets with `ip address add`/`ifconfig`\n");
-		for (size_t i = 0; i < kl->nnodes; i++) {
-			const struct kathara_node *kn = &kl->nodes[i];
-
-			if (kn->node == NULL)
-				continue;
-			if (kn->files_dir || kn->dev->nexec)
-				fprintf(f, "  not wired yet: %s:%s%s\n", kn->dev->name,
-					kn->files_dir ? " its folder is not copied onto /;" : "",
-					kn->dev->nexec ? " its exec lines do not run;" : "");
-		}
 	}
 	fflush(f);
 }
@@ -910,22 +776,12 @@ kathara_free(struct kathara_lab *kl)
 		free(kn->shutdown);
 		free(kn->startup_text);
 		free(kn->shutdown_text);
-		for (size_t j = 0; j < kn->nsysctls; j++) {
-			free(kn->sysctls[j].key);
-			free(kn->sysctls[j].value);
-		}
-		free(kn->sysctls);
+		lc_free_kvs(kn->sysctls, kn->nsysctls);
 	}
 	free(kl->nodes);
-	for (size_t i = 0; i < kl->nmissing; i++)
-		free(kl->missing[i]);
-	free(kl->missing);
-	for (size_t i = 0; i < kl->nsuggested; i++)
-		free(kl->suggested[i]);
-	free(kl->suggested);
-	for (size_t i = 0; i < kl->nnotes; i++)
-		free(kl->notes[i]);
-	free(kl->notes);
+	lc_free_strv(kl->missing, kl->nmissing);
+	lc_free_strv(kl->suggested, kl->nsuggested);
+	lc_free_strv(kl->notes, kl->nnotes);
 	free(kl->scenario);
 	free(kl->shimdir);
 	free(kl->shared_dir);

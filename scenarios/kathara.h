@@ -65,15 +65,8 @@ int kathara_write_scripts(struct kathara_lab *kl, const char *outdir, char *err,
 /* "apt-get install -y PKG..." for the missing packages (malloc'd), or NULL. */
 char *kathara_apt_line(const struct kathara_lab *kl);
 
-/* Until guests run startup files: give each interface the first static
- * IPv4 address its DEV.startup (or shared.startup) sets with `ip address
- * add` or `ifconfig`, and the default route.  Returns how many addresses
- * were taken.  Remove the call once `startup` is wired (the startup file
- * would add them a second time). */
-int kathara_interim_addresses(struct kathara_lab *kl);
-
-/* Notes, skipped devices and what is not wired yet, for the user. */
-void kathara_print_plan(const struct kathara_lab *kl, FILE *f, int wired);
+/* Notes and skipped devices, for the user. */
+void kathara_print_plan(const struct kathara_lab *kl, FILE *f);
 
 /* Packages an image needs (space-separated, "" for none), and a note
  * (NULL: none); *skip is set for images umlab does not start. */

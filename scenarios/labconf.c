@@ -1019,8 +1019,8 @@ out:
 	return lab;
 }
 
-static void
-free_kvs(struct lc_kv *kv, size_t n)
+void
+lc_free_kvs(struct lc_kv *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(kv[i].key);
@@ -1029,8 +1029,8 @@ free_kvs(struct lc_kv *kv, size_t n)
 	free(kv);
 }
 
-static void
-free_strv(char **v, size_t n)
+void
+lc_free_strv(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -1056,17 +1056,17 @@ lc_free(struct lc_lab *lab)
 		free(d->entrypoint);
 		free(d->args);
 		free(d->num_terms_s);
-		free_strv(d->exec, d->nexec);
-		free_kvs(d->sysctls, d->nsysctls);
-		free_kvs(d->envs, d->nenvs);
-		free_kvs(d->ulimits, d->nulimits);
-		free_kvs(d->ports, d->nports);
-		free_kvs(d->volumes, d->nvolumes);
+		lc_free_strv(d->exec, d->nexec);
+		lc_free_kvs(d->sysctls, d->nsysctls);
+		lc_free_kvs(d->envs, d->nenvs);
+		lc_free_kvs(d->ulimits, d->nulimits);
+		lc_free_kvs(d->ports, d->nports);
+		lc_free_kvs(d->volumes, d->nvolumes);
 	}
 	free(lab->devices);
 	for (size_t i = 0; i < lab->ndeps; i++) {
 		free(lab->deps[i].device);
-		free_strv(lab->deps[i].after, lab->deps[i].nafter);
+		lc_free_strv(lab->deps[i].after, lab->deps[i].nafter);
 	}
 	free(lab->deps);
 	for (size_t i = 0; i < lab->nexts; i++) {
@@ -1074,9 +1074,9 @@ lc_free(struct lc_lab *lab)
 		free(lab->exts[i].host_iface);
 	}
 	free(lab->exts);
-	free_strv(lab->cds, lab->ncds);
-	free_strv(lab->start_order, lab->nstart_order);
-	free_strv(lab->warnings, lab->nwarnings);
+	lc_free_strv(lab->cds, lab->ncds);
+	lc_free_strv(lab->start_order, lab->nstart_order);
+	lc_free_strv(lab->warnings, lab->nwarnings);
 	free(lab->dir);
 	free(lab->name);
 	free(lab->description);

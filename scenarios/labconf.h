@@ -99,6 +99,9 @@ struct lc_lab *lc_load(const char *dir, char *err, size_t errlen);
 struct lc_lab *lc_parse(const char *conf, const char *dep, const char *ext, char *err, size_t errlen);
 
 void lc_free(struct lc_lab *lab);
+/* Free n key/value pairs, or n strings, and the array. */
+void lc_free_kvs(struct lc_kv *kv, size_t n);
+void lc_free_strv(char **v, size_t n);
 
 struct lc_device *lc_find_device(const struct lc_lab *lab, const char *name);
 /* Value of sysctl key on dev (NULL: not set). */

@@ -694,7 +694,7 @@ scn_run(const char *path, const struct scn_options *o)
 			return UMLAB_EXIT_ENV;
 		}
 		if (!s->o.quiet)
-			kathara_print_plan(s->kathara, stdout, 1);
+			kathara_print_plan(s->kathara, stdout);
 		st = luaL_loadbufferx(s->L, s->kathara->scenario, strlen(s->kathara->scenario),
 				      "=lab.conf", "t");
 	} else
