@@ -189,7 +189,7 @@ kathara_apt_line(const struct kathara_lab *kl)
 	return line;
 }
 
-/* --- reading startup files (packages they need; interim addresses) --- */
+/* --- reading startup files (the packages they need) --- */
 
 static char *
 read_text(const char *dir, const char *name)
