@@ -19,6 +19,7 @@
 #include "scenarios/cmd.h"
 #include "scenarios/kathara.h"
 #include "scenarios/runtime.h"
+#include "scenarios/scn.h"
 
 struct doctor {
 	int bad;
@@ -113,26 +114,15 @@ cmd_doctor(int argc, char **argv)
 				kathara_free(kl);
 			}
 		} else {
-			char *pk = xasprintf("%s/packages", argv[1]);
-			char *txt = read_file(pk, 65536, NULL);
+			char **pk = scn_lab_packages(argv[1]);
 
 			printf("lab %s:\n", argv[1]);
-			if (txt == NULL) {
+			if (pk == NULL)
 				printf("  note a scenario without a packages file: its programs are "
 				       "not known before it runs\n");
-			} else {
-				/* One Debian package a line; # starts a comment. */
-				for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-					char *h = strchr(line, '#');
-
-					if (h)
-						*h = '\0';
-					line += strspn(line, " \t");
-					line[strcspn(line, " \t")] = '\0';
-					if (*line)
-						need_pkg(&d, line, "the lab's packages file");
-				}
-				free(txt);
+			for (size_t i = 0; pk && pk[i]; i++) {
+				need_pkg(&d, pk[i], "the lab's packages file");
+				free(pk[i]);
 			}
 			free(pk);
 		}

@@ -492,31 +492,47 @@ check_replay(struct scn *s)
 	free(path);
 }
 
-/* The packages a lab's `packages` file names that are not installed, as
- * " a b c", or NULL. */
-static char *
-missing_packages(const char *labdir)
+char **
+scn_lab_packages(const char *labdir)
 {
 	char *path = xasprintf("%s/packages", labdir), *txt = read_file(path, 65536, NULL);
-	char *missing = NULL, *line, *save;
+	char **v, *line, *save;
+	size_t n = 0;
 
 	free(path);
 	if (txt == NULL)
 		return NULL;
+	v = xcalloc(strlen(txt) / 2 + 2, sizeof(char *));   /* a name is >= 1 char + '\n' */
 	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *h = strchr(line, '#'), *m;
+		char *h = strchr(line, '#');
 
 		if (h)
 			*h = '\0';
 		line += strspn(line, " \t");
 		line[strcspn(line, " \t")] = '\0';
-		if (*line == '\0' || kathara_pkg_installed(line))
-			continue;
-		m = xasprintf("%s %s", missing ? missing : "", line);
-		free(missing);
-		missing = m;
+		if (*line != '\0')
+			v[n++] = xstrdup(line);
 	}
 	free(txt);
+	return v;
+}
+
+/* The packages a lab's `packages` file names that are not installed, as
+ * " a b c", or NULL. */
+static char *
+missing_packages(const char *labdir)
+{
+	char **v = scn_lab_packages(labdir), *missing = NULL, *m;
+
+	for (size_t i = 0; v && v[i]; i++) {
+		if (!kathara_pkg_installed(v[i])) {
+			m = xasprintf("%s %s", missing ? missing : "", v[i]);
+			free(missing);
+			missing = m;
+		}
+		free(v[i]);
+	}
+	free(v);
 	return missing;
 }
 

@@ -33,6 +33,11 @@ struct scn_options {
  * scenario.lua).  Returns the umlab exit status (core/util.h). */
 int scn_run(const char *path, const struct scn_options *o);
 
+/* The Debian packages LABDIR/packages names (one a line, # comments), as
+ * a NULL-terminated malloc'ed array of malloc'ed names, or NULL when the
+ * lab has no such file. */
+char **scn_lab_packages(const char *labdir);
+
 /* Build the lab of the scenario at path without starting it: the script
  * runs with the normal API until it calls start(), which ends it quietly
  * (sleep() returns at once).  On success *out is the lab (the caller
