@@ -38,11 +38,7 @@
 char *
 ctl_socket_dir(void)
 {
-	const char *x = getenv("XDG_RUNTIME_DIR");
-
-	if (x != NULL && *x == '/' && strlen(x) < 64)
-		return xasprintf("%s/umlab/labs", x);
-	return xasprintf("/tmp/umlab-%u/labs", (unsigned)getuid());
+	return xasprintf("%s/labs", rt_runtime_parent());
 }
 
 char *

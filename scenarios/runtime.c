@@ -73,8 +73,8 @@ struct rt {
 	uint64_t seed;
 };
 
-static const char *
-runtime_parent(void)
+const char *
+rt_runtime_parent(void)
 {
 	static char buf[PATH_MAX];
 	const char *x = getenv("XDG_RUNTIME_DIR");
@@ -114,7 +114,7 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
        void *arg, int *env_problem, char *err, size_t errlen)
 {
 	struct rt *rt;
-	const char *parent = runtime_parent(), *init = o->init ? o->init : rt_find_init();
+	const char *parent = rt_runtime_parent(), *init = o->init ? o->init : rt_find_init();
 	const char *kernel = o->kernel ? o->kernel : UMLAB_KERNEL;
 	char name[24], *tmpl, *p;
 

@@ -84,6 +84,9 @@ struct lab_impair;
 struct ns_impair;
 void rt_impair_to_ns(const struct lab_impair *a, struct ns_impair *b);
 int rt_apply_link(struct rt *rt, struct lab_link *k, int dirmask, char *err, size_t errlen);
+/* Where every lab of this user keeps its runtime folder (and, in labs/,
+ * its control socket): $XDG_RUNTIME_DIR/umlab or /tmp/umlab-UID. */
+const char *rt_runtime_parent(void);
 /* Find umlab-init: $UMLAB_INIT, next to /proc/self/exe, or the install dir. */
 const char *rt_find_init(void);
 
