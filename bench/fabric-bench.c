@@ -104,6 +104,7 @@ host(const char *dir)
 		fprintf(stderr, "fabric-bench: signalfd: %s\n", strerror(errno));
 		return 1;
 	}
+	fprintf(stderr, "fabric: %s\n", ns_fabric_queue_note(f, err, sizeof(err)));
 	/* tell the script the ports exist */
 	printf("ready\n");
 	fflush(stdout);

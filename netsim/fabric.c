@@ -1,9 +1,10 @@
 /*
  * fabric.c - switches, ports and their sockets on the controller's loop.
  *
- * A port is the first opener of a vdeplug4 ptp:// link: vde_open binds
- * PATH, the guest binds PATH+ and connects to PATH.  The fabric then does
- * its own batched I/O on vde_datafd(): one recvmmsg of up to NS_BATCH
+ * A port is the first opener of a vdeplug4 ptp:// link: we bind PATH as
+ * libvdeplug's ptp plugin would, the guest binds PATH+ and connects to
+ * PATH.  The fabric then does its own batched I/O on that socket: one
+ * recvmmsg of up to NS_BATCH
  * frames per wakeup into one buffer set shared by the whole fabric, the
  * forwarding decision per frame, and one sendmmsg per egress port that
  * points into the same buffers (no copy, no allocation per frame).
@@ -14,7 +15,8 @@
  * new socket could not even connect to PATH (EPERM) until the stale peer
  * was found dead.  The price: the kernel caps our receive queue at
  * net.unix.max_dgram_qlen datagrams (10 on Debian) for a sender that is
- * not our peer, so a guest faster than the fabric sees EAGAIN sooner.
+ * not our peer, unless the socket was made where that sysctl is higher:
+ * deepq.c makes them so in a network namespace of their own.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* recvmmsg, sendmmsg, asprintf */
@@ -22,7 +24,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libvdeplug.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +87,13 @@ port_free(struct ns_port *p)
 {
 	struct ns_fabric *f = p->sw->f;
 
-	if (p->conn != NULL) {
-		if (f->l != NULL)
+	if (p->fd >= 0) {
+		if (p->polled)
 			loop_del_fd(f->l, p->fd);
-		vde_close(p->conn);	/* closes fd, unlinks PATH */
+		close(p->fd);
 	}
+	if (p->bound)
+		(void)unlink(p->url + strlen("ptp://"));
 	ns_pcap_close(p->cap);
 	tap_end(p, 1);
 	free(p->stall);
@@ -124,6 +127,7 @@ ns_fabric_free(struct ns_fabric *f)
 		free(sw->name);
 		free(sw);
 	}
+	ns_deepq_fini(f);
 	free(f->buf);
 	free(f->scratch);
 	free(f);
@@ -202,7 +206,6 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 {
 	struct ns_fabric *f = sw->f;
 	struct sockaddr_un self;
-	socklen_t selflen = sizeof(self);
 	struct ns_port *p;
 	struct stat st;
 	size_t plen = strlen(path);
@@ -252,25 +255,23 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 	snprintf(p->peer.sun_path, sizeof(p->peer.sun_path), "%s+", path);
 	p->peerlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 2);
 
-	errno = 0;
-	if ((p->conn = vde_open(p->url, "umlab", NULL)) == NULL) {
-		snprintf(err, errlen, "port %s: bind %s: %s", name, path,
-		    strerror(errno ? errno : EINVAL));
+	if ((p->fd = ns_deepq_socket(f)) < 0) {
+		snprintf(err, errlen, "port %s: socket: %s", name, strerror(errno));
 		port_free(p);
 		return NULL;
 	}
-	p->fd = vde_datafd(p->conn);
-	/* make sure we are the end that bound PATH, not a second opener */
-	if (getsockname(p->fd, (struct sockaddr *)&self, &selflen) == -1 ||
-	    selflen <= offsetof(struct sockaddr_un, sun_path) ||
-	    strcmp(self.sun_path, path) != 0) {
-		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(EADDRINUSE));
-		/* vde_close would unlink the live peer's PATH+ */
-		close(p->fd);
-		p->conn = NULL;
-		port_free(p);
-		return NULL;
+	memset(&self, 0, sizeof(self));
+	self.sun_family = AF_UNIX;
+	memcpy(self.sun_path, path, plen);
+	/* a socket file nobody answers on is a leftover: take its place */
+	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)unlink(path);
+	if (bind(p->fd, (struct sockaddr *)&self, sizeof(self)) == -1) {
+		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(errno));
+		goto fail;
 	}
+	p->bound = 1;
+	(void)chmod(path, 0700);	/* as vde_open's default; the runtime hands it on */
 	if ((fl = fcntl(p->fd, F_GETFL)) == -1 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) == -1) {
 		snprintf(err, errlen, "port %s: %s: %s", name, path, strerror(errno));
 		goto fail;
@@ -281,14 +282,11 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 		snprintf(err, errlen, "port %s: %s: event loop: %s", name, path, strerror(errno));
 		goto fail;
 	}
+	p->polled = f->l != NULL;
 	p->idx = sw->nports;
 	sw->port[sw->nports++] = p;
 	return p;
 fail:
-	if (f->l != NULL)
-		loop_del_fd(f->l, p->fd);
-	vde_close(p->conn);
-	p->conn = NULL;
 	port_free(p);
 	return NULL;
 nomem:

@@ -3,8 +3,9 @@
  * or Lua.  A fabric runs inside the controller's event loop.
  *
  * Each port is the far end of a vdeplug4 point-to-point link: the fabric
- * opens "ptp://PATH" first (binding PATH), then the guest kernel opens the
- * same URL (eth0=vde,ptp://PATH) and binds PATH+.  Frames are unix
+ * binds PATH first, as the first opener of "ptp://PATH" would, then the
+ * guest kernel opens the same URL (eth0=vde,ptp://PATH), binds PATH+ and
+ * connects to PATH.  Frames are unix
  * datagrams, one Ethernet frame each.
  */
 #ifndef UMLAB_NETSIM_H
@@ -91,6 +92,9 @@ const char *ns_drop_name(enum ns_drop r);
 struct ns_fabric *ns_fabric_new(struct loop *l);
 /* Closes every port (unlinking its socket) and finishes every capture. */
 void ns_fabric_free(struct ns_fabric *f);
+/* One line for a log: how deep the guest ports' receive queues are, and
+ * why not deeper (see deepq.c). */
+const char *ns_fabric_queue_note(struct ns_fabric *f, char *buf, size_t len);
 
 struct ns_switch *ns_switch_new(struct ns_fabric *f, const char *name, enum ns_kind kind);
 /* MAC aging time of an NS_SWITCH (default 300 s). */

@@ -17,6 +17,8 @@
 #include "netsim/netsim.h"
 
 #define NS_BATCH 32		/* frames per recvmmsg/sendmmsg */
+#define NS_DEEPQ_LEN 1024	/* receive queue of a guest port, in frames (deepq.c) */
+#define NS_DEEPQ_BATCH 32	/* sockets made per trip to their namespace */
 #define NS_FRAME_MAX 65536	/* largest datagram accepted */
 #define NS_ETH_HLEN 14		/* shorter frames are dropped */
 #define NS_FLOOD (-1)		/* lookup result: destination unknown */
@@ -167,15 +169,14 @@ int ns_part_blocks(const struct ns_fabric *f, const struct ns_port *src, const s
 
 /* --- fabric.c --- */
 
-struct vdeconn;
-
 struct ns_port {
 	struct ns_switch *sw;
 	int idx;			/* index in sw->port, the MAC table's port id */
 	char *name;
 	char *url;			/* "ptp://PATH" */
-	struct vdeconn *conn;
 	int fd;
+	unsigned bound : 1;		/* we bound PATH: unlink it at the end */
+	unsigned polled : 1;		/* fd is in the loop */
 	struct sockaddr_un peer;	/* PATH+, where the guest binds */
 	socklen_t peerlen;
 	struct ns_counters c;
@@ -266,6 +267,15 @@ struct ns_fabric {
 	unsigned char *buf;		/* NS_BATCH * NS_FRAME_MAX */
 	struct mmsghdr rx[NS_BATCH];
 	struct iovec rxiov[NS_BATCH];
+	/* guest port sockets made with a deep receive queue (deepq.c) */
+	int deepq_pool[NS_DEEPQ_BATCH];
+	int deepq_n;
+	const char *deepq_why;		/* NULL while the namespace works */
 };
+
+
+/* deepq.c: an AF_UNIX datagram socket for a guest port */
+int ns_deepq_socket(struct ns_fabric *f);
+void ns_deepq_fini(struct ns_fabric *f);
 
 #endif
