@@ -87,11 +87,12 @@ port_free(struct ns_port *p)
 {
 	struct ns_fabric *f = p->sw->f;
 
-	if (p->fd >= 0) {
-		if (p->polled)
-			loop_del_fd(f->l, p->fd);
+	if (p->polled)
+		loop_del_fd(f->l, p->fd);
+	if (p->ext != NULL)
+		ns_uplink_close(p);	/* closes fd too */
+	else if (p->fd >= 0)
 		close(p->fd);
-	}
 	if (p->bound)
 		(void)unlink(p->url + strlen("ptp://"));
 	ns_pcap_close(p->cap);
@@ -200,6 +201,52 @@ set_bufsize(int fd, int force, int plain)
 		(void)setsockopt(fd, SOL_SOCKET, plain, &sz, sizeof(sz));
 }
 
+/* A port on sw, in no loop and with no socket yet; NULL and err when sw
+ * has no room or memory is short. */
+struct ns_port *
+ns_port_alloc(struct ns_switch *sw, const char *name, char *err, size_t errlen)
+{
+	struct ns_port *p;
+
+	if (sw->kind == NS_WIRE && sw->nports == 2) {
+		snprintf(err, errlen, "port %s: wire %s already has two ports", name, sw->name);
+		return NULL;
+	}
+	if (sw_grow(sw) < 0 || (p = calloc(1, sizeof(*p))) == NULL)
+		goto nomem;
+	p->sw = sw;
+	p->fd = -1;
+	for (int d = 0; d < 2; d++) {
+		p->q[d].seed = ns_seed_derive(sw->f->seed, name, d);
+		ns_rng_seed(&p->q[d].rng, p->q[d].seed);
+	}
+	if ((p->name = strdup(name)) == NULL) {
+		free(p);
+		goto nomem;
+	}
+	return p;
+nomem:
+	snprintf(err, errlen, "port %s: %s", name, strerror(ENOMEM));
+	return NULL;
+}
+
+/* p takes its place on its switch (ns_port_alloc made room). */
+void
+ns_port_attach(struct ns_port *p)
+{
+	struct ns_switch *sw = p->sw;
+
+	p->idx = sw->nports;
+	sw->port[sw->nports++] = p;
+}
+
+/* Free a port that ns_port_attach never placed. */
+void
+ns_port_discard(struct ns_port *p)
+{
+	port_free(p);
+}
+
 struct ns_port *
 ns_port_new(struct ns_switch *sw, const char *name, const char *path,
     char *err, size_t errlen)
@@ -211,45 +258,35 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 	size_t plen = strlen(path);
 	int fl;
 
-	if (sw->kind == NS_WIRE && sw->nports == 2) {
-		snprintf(err, errlen, "port %s: wire %s already has two ports", name, sw->name);
-		return NULL;
-	}
 	/* room for the guest's PATH+ and the terminating NUL */
 	if (plen == 0 || plen + 2 > sizeof(self.sun_path)) {
 		snprintf(err, errlen, "port %s: bind %s: path too long for a unix socket", name, path);
 		return NULL;
 	}
-	/* vde_open would quietly become the second opener of a live link:
-	 * refuse a path whose socket answers */
+	memset(&self, 0, sizeof(self));
+	self.sun_family = AF_UNIX;
+	memcpy(self.sun_path, path, plen);
+	/* refuse a path whose socket answers: that is somebody's live link;
+	 * a socket file nobody answers on is a leftover to take over */
 	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int live = probe >= 0 && connect(probe, (struct sockaddr *)&self, sizeof(self)) == 0;
 
-		memset(&self, 0, sizeof(self));
-		self.sun_family = AF_UNIX;
-		memcpy(self.sun_path, path, plen);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&self, sizeof(self)) == 0) {
+		if (probe >= 0)
 			close(probe);
+		if (live) {
 			snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(EADDRINUSE));
 			return NULL;
 		}
-		if (probe >= 0)
-			close(probe);
+		(void)unlink(path);
 	}
-	if (sw_grow(sw) < 0)
-		goto nomem;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		goto nomem;
-	p->sw = sw;
-	p->fd = -1;
-	for (int d = 0; d < 2; d++) {
-		p->q[d].seed = ns_seed_derive(f->seed, name, d);
-		ns_rng_seed(&p->q[d].rng, p->q[d].seed);
-	}
-	if ((p->name = strdup(name)) == NULL || asprintf(&p->url, "ptp://%s", path) == -1) {
+	if ((p = ns_port_alloc(sw, name, err, errlen)) == NULL)
+		return NULL;
+	if (asprintf(&p->url, "ptp://%s", path) == -1) {
 		p->url = NULL;
+		snprintf(err, errlen, "port %s: %s", name, strerror(ENOMEM));
 		port_free(p);
-		goto nomem;
+		return NULL;
 	}
 	p->peer.sun_family = AF_UNIX;
 	snprintf(p->peer.sun_path, sizeof(p->peer.sun_path), "%s+", path);
@@ -257,15 +294,8 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 
 	if ((p->fd = ns_deepq_socket(f)) < 0) {
 		snprintf(err, errlen, "port %s: socket: %s", name, strerror(errno));
-		port_free(p);
-		return NULL;
+		goto fail;
 	}
-	memset(&self, 0, sizeof(self));
-	self.sun_family = AF_UNIX;
-	memcpy(self.sun_path, path, plen);
-	/* a socket file nobody answers on is a leftover: take its place */
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		(void)unlink(path);
 	if (bind(p->fd, (struct sockaddr *)&self, sizeof(self)) == -1) {
 		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(errno));
 		goto fail;
@@ -283,14 +313,10 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 		goto fail;
 	}
 	p->polled = f->l != NULL;
-	p->idx = sw->nports;
-	sw->port[sw->nports++] = p;
+	ns_port_attach(p);
 	return p;
 fail:
 	port_free(p);
-	return NULL;
-nomem:
-	snprintf(err, errlen, "port %s: %s: %s", name, path, strerror(ENOMEM));
 	return NULL;
 }
 
@@ -1171,6 +1197,10 @@ port_flush(struct ns_port *p)
 	unsigned i = 0, k;
 	int r;
 
+	if (p->ext != NULL) {
+		ns_uplink_flush(p);
+		return;
+	}
 	if (p->nstall > 0) {
 		/* behind frames held back: keep the order, or drop */
 		i += stall(p, 0);
@@ -1213,22 +1243,15 @@ port_flush(struct ns_port *p)
 	p->ntx = 0;
 }
 
-static void
-port_readable(int fd, uint32_t events, void *arg)
+/* The n frames of the fabric's receive batch came in on port in. */
+void
+ns_rx_batch(struct ns_port *in, int n)
 {
-	struct ns_port *in = arg;
-	struct ns_switch *sw = in->sw;
-	struct ns_fabric *f = sw->f;
+	struct ns_fabric *f = in->sw->f;
 	struct ns_iq *q = &in->q[NS_FROM_NODE];
-	int64_t now;
-	int n, i;
+	int64_t now = loop_now();
+	int i;
 
-	if (in->paused)
-		return;		/* backpressure: an egress port is stalled */
-	n = recvmmsg(fd, f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
-		return;		/* EAGAIN, or nothing: level-triggered, we come back */
-	now = loop_now();
 	now_tv(&f->tv);
 	f->cur_in = in;
 	for (i = 0; i < n; i++) {
@@ -1259,4 +1282,19 @@ port_readable(int fd, uint32_t events, void *arg)
 	}
 	flush_dirty(f);
 	f->cur_in = NULL;
+}
+
+static void
+port_readable(int fd, uint32_t events, void *arg)
+{
+	struct ns_port *in = arg;
+	int n;
+
+	(void)events;
+	if (in->paused)
+		return;		/* backpressure: an egress port is stalled */
+	n = recvmmsg(fd, in->sw->f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;		/* EAGAIN, or nothing: level-triggered, we come back */
+	ns_rx_batch(in, n);
 }

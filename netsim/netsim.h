@@ -149,6 +149,15 @@ int ns_port_is_up(const struct ns_port *p);
  * learned per VLAN. */
 void ns_port_set_vlan(struct ns_port *p, int vid);
 void ns_port_set_trunk(struct ns_port *p, const uint16_t *vlans, int n);
+/* An uplink: a port on sw whose far end is the vdeplug4 URL url
+ * ("vde:///run/vde.ctl", "tap://tap0", "vxvde://239.1.2.3", ...), opened
+ * now as a plug.  NULL and err ("uplink NAME: cannot open URL: why") when
+ * it cannot be opened. */
+struct ns_port *ns_uplink_new(struct ns_switch *sw, const char *name, const char *url,
+    char *err, size_t errlen);
+int ns_port_is_uplink(const struct ns_port *p);
+/* 0, or the errno that made the uplink's far end unusable for good. */
+int ns_uplink_error(const struct ns_port *p);
 /* An 802.1Q trunk cable between two switches inside the fabric: two
  * ports ("a=b" on a, "b=a" on b) joined without a socket.  Returns a's
  * port.  A frame that loops back to a switch through another port

@@ -169,12 +169,16 @@ int ns_part_blocks(const struct ns_fabric *f, const struct ns_port *src, const s
 
 /* --- fabric.c --- */
 
+struct vdeconn;
+
 struct ns_port {
 	struct ns_switch *sw;
 	int idx;			/* index in sw->port, the MAC table's port id */
 	char *name;
 	char *url;			/* "ptp://PATH" */
 	int fd;
+	struct vdeconn *ext;		/* an uplink: a plug of libvdeplug's (uplink.c) */
+	int ext_errno;			/* the uplink's far end failed for good */
 	unsigned bound : 1;		/* we bound PATH: unlink it at the end */
 	unsigned polled : 1;		/* fd is in the loop */
 	struct sockaddr_un peer;	/* PATH+, where the guest binds */
@@ -273,6 +277,17 @@ struct ns_fabric {
 	const char *deepq_why;		/* NULL while the namespace works */
 };
 
+
+/* fabric.c, for uplink.c */
+struct ns_port *ns_port_alloc(struct ns_switch *sw, const char *name, char *err, size_t errlen);
+void ns_port_attach(struct ns_port *p);
+void ns_port_discard(struct ns_port *p);
+void ns_rx_batch(struct ns_port *in, int n);
+
+/* uplink.c */
+void ns_uplink_readable(int fd, uint32_t events, void *arg);
+void ns_uplink_flush(struct ns_port *p);
+void ns_uplink_close(struct ns_port *p);
 
 /* deepq.c: an AF_UNIX datagram socket for a guest port */
 int ns_deepq_socket(struct ns_fabric *f);

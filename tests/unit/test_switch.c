@@ -541,6 +541,54 @@ test_burst_is_queued(void **state)
 	vde_close(b);
 }
 
+/*
+ * An uplink to another program's ptp:// link: that program opens first,
+ * the fabric plugs in as the second opener, and frames cross both ways
+ * through libvdeplug.  A URL that cannot be opened names the uplink.
+ */
+static void
+test_uplink(void **state)
+{
+	struct rig *r = *state;
+	char path[160], url[180], err[256];
+	uint8_t f[64], g[128];
+	struct ns_counters c;
+	struct ns_port *up;
+	VDECONN *a, *x;
+
+	snprintf(path, sizeof(path), "%.120s/outside", r->dir);
+	x = plug(path);		/* binds the path: the first opener */
+	snprintf(url, sizeof(url), "ptp://%s", path);
+	up = ns_uplink_new(r->sw, "lan0.up0", url, err, sizeof(err));
+	if (up == NULL)
+		fail_msg("%s", err);
+	assert_true(ns_port_is_uplink(up));
+	a = plug(r->path[0]);
+	/* out: a broadcast from a's guest reaches the program beyond */
+	mkframe(f, mac_bc, mac_a, 64);
+	assert_int_equal(vde_send(a, f, 64, 0), 64);
+	assert_int_equal(pump(r, x, g, sizeof(g)), 64);
+	assert_memory_equal(g, f, 64);
+	/* in: the answer comes back to a, its MAC learned on the uplink */
+	mkframe(f, mac_a, mac_c, 64);
+	assert_int_equal(vde_send(x, f, 64, 0), 64);
+	assert_int_equal(pump(r, a, g, sizeof(g)), 64);
+	assert_memory_equal(g, f, 64);
+	ns_port_counters(up, &c);
+	assert_int_equal(c.rx_frames, 1);
+	assert_int_equal(c.tx_frames, 1);
+	assert_int_equal(ns_uplink_error(up), 0);
+	vde_close(a);
+	vde_close(x);
+
+	assert_null(ns_uplink_new(r->sw, "lan0.up1", "vde:///nonexistent/umlab-switch", err,
+	    sizeof(err)));
+	assert_string_equal(err, "uplink lan0.up1: cannot open vde:///nonexistent/umlab-switch: "
+	    "No such file or directory");
+	assert_null(ns_uplink_new(r->sw, "lan0.up2", "", err, sizeof(err)));
+	assert_string_equal(err, "uplink lan0.up2: no URL");
+}
+
 static void
 test_port_errors(void **state)
 {
@@ -584,6 +632,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_guest_restart, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_capture_ring, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_burst_is_queued, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_uplink, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_port_errors, rig_setup, rig_teardown),
 	};
 

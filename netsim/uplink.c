@@ -1,0 +1,157 @@
+/*
+ * uplink.c - a switch port whose far end is any vdeplug4 URL: vde:// (a
+ * vde_switch), tap:// (a host tap, for a user with the right to open it),
+ * vxvde:// (a lab spread over hosts), ptp:// (another program's end of a
+ * point-to-point link), or any plugin libvdeplug finds.
+ *
+ * Here the fabric is the plug, so frames go through vde_recv() and
+ * vde_send(), one call per frame: a plugin may encapsulate them (vxvde
+ * adds a header) or carry its own traffic on the same descriptor, so its
+ * socket cannot be read behind its back.  The descriptor from
+ * vde_datafd() is made non-blocking and polled like a guest port's.
+ * Frames that the far end will not take are dropped and counted, never
+ * held back: an uplink leaves the lab, and what lies beyond it is not
+ * ours to wait for.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <libvdeplug.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "netsim/netsim_int.h"
+
+struct ns_port *
+ns_uplink_new(struct ns_switch *sw, const char *name, const char *url, char *err, size_t errlen)
+{
+	struct ns_fabric *f = sw->f;
+	struct ns_port *p;
+	int fl;
+
+	if (url == NULL || *url == '\0') {
+		snprintf(err, errlen, "uplink %s: no URL", name);
+		return NULL;
+	}
+	if ((p = ns_port_alloc(sw, name, err, errlen)) == NULL)
+		return NULL;
+	if ((p->url = strdup(url)) == NULL) {
+		snprintf(err, errlen, "uplink %s: %s", name, strerror(ENOMEM));
+		ns_port_discard(p);
+		return NULL;
+	}
+	errno = 0;
+	if ((p->ext = vde_open(p->url, "umlab", NULL)) == NULL) {
+		snprintf(err, errlen, "uplink %s: cannot open %s: %s", name, url,
+		    strerror(errno ? errno : EINVAL));
+		ns_port_discard(p);
+		return NULL;
+	}
+	if ((p->fd = vde_datafd(p->ext)) < 0 || (fl = fcntl(p->fd, F_GETFL)) == -1 ||
+	    fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "uplink %s: %s: no usable descriptor", name, url);
+		ns_port_discard(p);
+		return NULL;
+	}
+	if (f->l != NULL && loop_add_fd(f->l, p->fd, EPOLLIN, ns_uplink_readable, p) == -1) {
+		snprintf(err, errlen, "uplink %s: %s: event loop: %s", name, url, strerror(errno));
+		ns_port_discard(p);
+		return NULL;
+	}
+	p->polled = f->l != NULL;
+	ns_port_attach(p);
+	return p;
+}
+
+void
+ns_uplink_readable(int fd, uint32_t events, void *arg)
+{
+	struct ns_port *in = arg;
+	struct ns_fabric *f = in->sw->f;
+	int n = 0, tries;
+
+	(void)fd;
+	(void)events;
+	if (in->paused)
+		return;		/* backpressure: an egress port is stalled */
+	for (tries = 0; n < NS_BATCH && tries < 2 * NS_BATCH; tries++) {
+		ssize_t r = vde_recv(in->ext, f->rxiov[n].iov_base, NS_FRAME_MAX, 0);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			/* the far end is gone for good (a stopped vde_switch):
+			 * stop listening rather than spin on the error */
+			in->ext_errno = errno;
+			if (in->polled) {
+				loop_del_fd(f->l, in->fd);
+				in->polled = 0;
+			}
+			break;
+		}
+		if (r < NS_ETH_HLEN)
+			continue;	/* the plugin's own traffic, not a frame */
+		f->rx[n].msg_len = (unsigned)r;
+		f->rx[n].msg_hdr.msg_flags = 0;
+		n++;
+	}
+	if (n > 0)
+		ns_rx_batch(in, n);
+}
+
+void
+ns_uplink_flush(struct ns_port *p)
+{
+	struct ns_iq *q = &p->q[NS_TO_NODE];
+	unsigned char *flat = p->sw->f->scratch;
+	unsigned i;
+
+	for (i = 0; i < p->ntx; i++) {
+		const struct msghdr *h = &p->tx[i].msg_hdr;
+		const void *data = h->msg_iov[0].iov_base;
+		size_t len = h->msg_iov[0].iov_len;
+
+		if (h->msg_iovlen > 1) {	/* a tag pushed or popped */
+			len = 0;
+			for (size_t k = 0; k < h->msg_iovlen; k++) {
+				memcpy(flat + len, h->msg_iov[k].iov_base, h->msg_iov[k].iov_len);
+				len += h->msg_iov[k].iov_len;
+			}
+			data = flat;
+		}
+		if (p->ext_errno == 0 && vde_send(p->ext, data, len, 0) == (ssize_t)len) {
+			p->c.tx_frames++;
+			p->c.tx_bytes += len;
+		} else {
+			q->c.drop[p->ext_errno == 0 && (errno == EAGAIN || errno == ENOBUFS) ?
+			    NS_DROP_QUEUE_FULL : NS_DROP_NO_PEER]++;
+		}
+	}
+	p->ntx = 0;
+}
+
+void
+ns_uplink_close(struct ns_port *p)
+{
+	vde_close(p->ext);	/* closes its descriptor */
+	p->ext = NULL;
+	p->fd = -1;
+}
+
+int
+ns_port_is_uplink(const struct ns_port *p)
+{
+	return p->ext != NULL;
+}
+
+int
+ns_uplink_error(const struct ns_port *p)
+{
+	return p->ext_errno;
+}
