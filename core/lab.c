@@ -43,6 +43,9 @@ lab_free(struct lab *lab)
 	for (size_t i = 0; i < lab->ntrunks; i++)
 		free(lab->trunks[i]);
 	free(lab->trunks);
+	for (size_t i = 0; i < lab->nuplinks; i++)
+		free(lab->uplinks[i]);
+	free(lab->uplinks);
 	free(lab);
 }
 
@@ -262,6 +265,32 @@ lab_add_trunk(struct lab *lab, struct lab_switch *a, struct lab_switch *b, const
 	b->nports++;
 	append((void ***)&lab->trunks, &lab->ntrunks, t);
 	return t;
+}
+
+struct lab_uplink *
+lab_add_uplink(struct lab *lab, struct lab_switch *sw, const char *url, char *err, size_t errlen)
+{
+	struct lab_uplink *u;
+	int n = 0;
+
+	if (url == NULL || *url == '\0' || strlen(url) >= sizeof(u->url)) {
+		snprintf(err, errlen, "uplink from %s: the URL must be 1..%zu characters", sw->name,
+			 sizeof(u->url) - 1);
+		return NULL;
+	}
+	if (sw->kind == LAB_WIRE) {
+		snprintf(err, errlen, "uplink from %s: a wire has no room for an uplink", sw->name);
+		return NULL;
+	}
+	for (size_t i = 0; i < lab->nuplinks; i++)
+		n += lab->uplinks[i]->sw == sw;
+	u = xcalloc(1, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s.up%d", sw->name, n);
+	u->sw = sw;
+	snprintf(u->url, sizeof(u->url), "%s", url);
+	sw->nports++;
+	append((void ***)&lab->uplinks, &lab->nuplinks, u);
+	return u;
 }
 
 struct lab_node *

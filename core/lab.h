@@ -92,6 +92,15 @@ struct lab_trunk {
 	void *rt;
 };
 
+/* An uplink: a switch port whose far end is outside the lab, a vdeplug4
+ * URL (a vde_switch, a host tap, a vxvde multicast group). */
+struct lab_uplink {
+	char name[LAB_NAME_MAX + 16];   /* "s1.up0" */
+	struct lab_switch *sw;
+	char url[256];
+	void *rt;                   /* runtime object (struct ns_port) */
+};
+
 struct lab {
 	char name[64];
 	struct lab_node **nodes;
@@ -102,6 +111,8 @@ struct lab {
 	size_t nlinks;
 	struct lab_trunk **trunks;
 	size_t ntrunks;
+	struct lab_uplink **uplinks;
+	size_t nuplinks;
 };
 
 struct lab *lab_new(const char *name);
@@ -119,6 +130,10 @@ struct lab_link *lab_connect(struct lab *lab, struct lab_node *node, struct lab_
 /* A trunk between switches a and b carrying vlans (nvlans 0: all). */
 struct lab_trunk *lab_add_trunk(struct lab *lab, struct lab_switch *a, struct lab_switch *b,
 				const uint16_t *vlans, int nvlans, char *err, size_t errlen);
+
+/* An uplink from sw to the vdeplug4 URL url, named "SW.upN". */
+struct lab_uplink *lab_add_uplink(struct lab *lab, struct lab_switch *sw, const char *url,
+				  char *err, size_t errlen);
 
 struct lab_node *lab_find_node(const struct lab *lab, const char *name);
 struct lab_switch *lab_find_switch(const struct lab *lab, const char *name);

@@ -181,6 +181,33 @@ scn_links_json(struct scn *s)
 }
 
 static json_t *
+uplinks_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < s->lab->nuplinks; i++) {
+		struct lab_uplink *u = s->lab->uplinks[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(u->name));
+		json_object_set_new(o, "switch", json_string(u->sw->name));
+		json_object_set_new(o, "url", json_string(u->url));
+		if (u->rt != NULL) {
+			struct ns_counters c;
+
+			ns_port_counters(u->rt, &c);
+			json_object_set_new(o, "frames_in", json_integer((json_int_t)c.rx_frames));
+			json_object_set_new(o, "frames_out", json_integer((json_int_t)c.tx_frames));
+			json_object_set_new(o, "drops", json_integer((json_int_t)c.drop_frames));
+			if (ns_uplink_error(u->rt) != 0)
+				json_object_set_new(o, "error", json_string(strerror(ns_uplink_error(u->rt))));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *
 faults_json(struct scn *s)
 {
 	json_t *arr = json_array();
@@ -321,6 +348,8 @@ scn_write_report(struct scn *s)
 	}
 	json_object_set_new(r, "nodes", scn_nodes_json(s));
 	json_object_set_new(r, "links", scn_links_json(s));
+	if (s->lab->nuplinks > 0)
+		json_object_set_new(r, "uplinks", uplinks_json(s));
 	json_object_set_new(r, "checks", checks_json(s));
 	json_object_set_new(r, "faults", faults_json(s));
 	json_object_set_new(r, "events", events_json(s));

@@ -60,6 +60,7 @@ struct rt {
 	char *kernel;
 	struct reaper *reaper;
 	struct ns_fabric *fabric;
+	int *env_problem;       /* set when rt_start fails for want of the machine */
 	struct rt_node *nodes;  /* lab->nnodes of them */
 	size_t nready, nbooting, next;
 	int starting;           /* between rt_start() and `started` */
@@ -218,6 +219,7 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 		lab->nodes[i]->rt = &rt->nodes[i];
 	}
 	rt->fabric = ns_fabric_new(l);
+	rt->env_problem = env_problem;
 	rt->seed = o->seed;
 	if (rt->seed == 0 && getenv("UMLAB_SEED") != NULL)
 		rt->seed = strtoull(getenv("UMLAB_SEED"), NULL, 0);
@@ -662,6 +664,15 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	for (size_t i = 0; i < lab->nuplinks; i++) {
+		struct lab_uplink *u = lab->uplinks[i];
+
+		if ((u->rt = ns_uplink_new(u->sw->rt, u->name, u->url, err, errlen)) == NULL) {
+			*rt->env_problem = 1;	/* what the URL names is not here */
+			free(netdir);
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < lab->nlinks; i++) {
 		struct lab_link *k = lab->links[i];
 		char *path = xasprintf("%s/%s.%s", netdir, k->iface->node->name, k->iface->name);
@@ -734,6 +745,8 @@ rt_free(struct rt *rt)
 		rt->lab->switches[i]->rt = NULL;
 	for (size_t i = 0; i < rt->lab->ntrunks; i++)
 		rt->lab->trunks[i]->rt = NULL;
+	for (size_t i = 0; i < rt->lab->nuplinks; i++)
+		rt->lab->uplinks[i]->rt = NULL;
 	rm_rf(rt->dir);
 	if (rt->shmdir)
 		rm_rf(rt->shmdir);

@@ -433,12 +433,32 @@ l_trunk(lua_State *L)
 	return 1;
 }
 
+/* uplink(switch, url) -> uplink name ("s1.up0"): a port of switch whose
+ * far end is the vdeplug4 URL url, opened when the lab starts. */
+static int
+l_uplink(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	struct ud *sw = luaL_checkudata(L, 1, SWITCH_MT);
+	const char *url = luaL_checkstring(L, 2);
+	struct lab_uplink *u;
+	char err[320];
+
+	if (s->phase != SCN_BUILD)
+		return net_error(L, "uplink: the topology is fixed once start() has run");
+	if ((u = lab_add_uplink(s->lab, s->lab->switches[sw->index], url, err, sizeof(err))) == NULL)
+		return net_error(L, "uplink: %s", err);
+	lua_pushstring(L, u->name);
+	return 1;
+}
+
 void
 scn_lua_net_open(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{ "impair", l_impair }, { "link_down", l_link_down }, { "link_up", l_link_up },
-		{ "link_stats", l_link_stats }, { "trunk", l_trunk }, { NULL, NULL },
+		{ "link_stats", l_link_stats }, { "trunk", l_trunk }, { "uplink", l_uplink },
+		{ NULL, NULL },
 	};
 
 	lua_pushglobaltable(L);

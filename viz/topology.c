@@ -344,6 +344,22 @@ static void viz_write(FILE *f, const struct lab *lab, const struct viz_style *st
 			fputs(" (all)", f);
 		fputs("\"];\n", f);
 	}
+	/* Uplinks: the world beyond the lab, named by its URL. */
+	for (i = 0; i < lab->nuplinks; i++) {
+		const struct lab_uplink *u = lab->uplinks[i];
+
+		fputs("  ", f);
+		viz_put_id(f, 'u', u->name);
+		fputs(" [label=\"", f);
+		viz_put_escaped(f, u->url);
+		fputs("\" shape=cds style=\"filled,dashed\" fillcolor=\"#eeeeee\" fontsize=9];\n  ", f);
+		viz_put_id(f, 's', u->sw->name);
+		fputs(" -- ", f);
+		viz_put_id(f, 'u', u->name);
+		fputs(" [style=dashed label=\"", f);
+		viz_put_escaped(f, u->name);
+		fputs("\" fontsize=9];\n", f);
+	}
 	fputs("}\n", f);
 }
 
