@@ -106,7 +106,7 @@ on_exited(struct node *n, void *arg)
 	((struct ctx *)arg)->exited = 1;
 }
 
-static const struct node_events events = { on_ready, on_exited };
+static const struct node_events events = { .ready = on_ready, .exited = on_exited };
 
 static void
 exec_done(const struct agent_exec_result *r, void *arg)

@@ -64,6 +64,7 @@ struct agent {
 	struct req *reqs;
 	unsigned npending;
 	int down;		/* channel broken or closed: no more requests */
+	unsigned hellos;	/* agents that said HELLO on this channel */
 	int busy;		/* inside a dispatch from the loop */
 	int freed;		/* agent_free() called during a dispatch */
 };
@@ -337,8 +338,20 @@ dispatch(struct agent *a, const struct proto_msg *m)
 			return -1;
 		}
 		text_copy(banner, sizeof(banner), m->payload + 4, m->len - 4);
+		if (a->hellos++ > 0) {
+			/* A new agent on the same channel: the guest rebooted
+			 * (UML re-execs itself and the serial line's fds
+			 * survive).  What was queued or in flight was for the
+			 * old one. */
+			a->qoff = a->qlen = 0;
+			a->inflight = 0;
+		}
 		if (a->ev->hello != NULL)
 			a->ev->hello(a->arg, proto_get_u32(m->payload), banner);
+		/* after the hello handler queued the new agent's setup, so
+		 * that requests the callbacks make come after it */
+		if (a->hellos > 1)
+			fail_all(a, "the node rebooted");
 		return 0;
 	}
 	case PROTO_READY:

@@ -268,11 +268,27 @@ finish(struct node *n)
 		n->ev->exited(n, n->arg);
 }
 
+static int64_t boot_timeout(struct loop_timer *t, void *arg);
+
 static void
 agent_hello(void *arg, uint32_t version, const char *banner)
 {
 	struct node *n = arg;
 
+	(void)version;
+	(void)banner;
+	if (n->state == NODE_READY) {
+		/* a reboot from inside the guest: same process, new kernel */
+		n->state = NODE_BOOTING;
+		n->t_spawn = loop_now();
+		n->t_ready = 0;
+		n->boots++;
+		if (n->timer)
+			loop_timer_cancel(n->loop, n->timer);
+		n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+		if (n->ev && n->ev->rebooting)
+			n->ev->rebooting(n, n->arg);
+	}
 	if (agent_setup(n->agent, n->setup) < 0)
 		node_kill(n, "agent: cannot send setup");
 }

@@ -54,6 +54,9 @@ struct node_events {
 	/* The guest is gone: node_state() is NODE_STOPPED or NODE_CRASHED,
 	 * node_reason() says why.  The node may be freed from here. */
 	void (*exited)(struct node *n, void *arg);
+	/* The guest rebooted by itself (reboot -f inside it): the node is
+	 * NODE_BOOTING again and `ready` follows.  Optional. */
+	void (*rebooting)(struct node *n, void *arg);
 };
 
 struct node *node_start(struct loop *l, const struct node_config *c, const struct node_events *ev,

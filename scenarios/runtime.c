@@ -489,9 +489,22 @@ rt_confinement(const struct rt *rt)
 	return rt->confine ? "landlock" : "none";
 }
 
+/* The guest rebooted by itself; on_ready counts it again. */
+static void
+on_rebooting(struct node *n, void *arg)
+{
+	struct rt_node *rn = arg;
+
+	(void)n;
+	if (rn->rt->nready > 0)
+		rn->rt->nready--;
+	fprintf(stderr, "umlab: node %s rebooted from inside the guest\n", rn->ln->name);
+}
+
 static const struct node_events node_events = {
 	.ready = on_ready,
 	.exited = on_exited,
+	.rebooting = on_rebooting,
 };
 
 static int

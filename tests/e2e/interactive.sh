@@ -55,6 +55,14 @@ expect "and names it" grep -q "no open link named 'nosuch'" cap2.err
 "$UMLAB" capture "$LAB" b.eth0-s1 | head -c 24 > head.pcap
 expect "a reader that leaves ends the capture" test -s head.pcap
 
+# a reboot from inside the guest: the exec that caused it ends at once,
+# the node comes back on its own and its network works again
+timeout 30 "$UMLAB" exec "$LAB" a -- reboot -f 2> reboot.err
+expect_eq "exec of reboot -f ends with 255 instead of hanging" 255 "$?"
+expect "and says the node rebooted" grep -q "the node rebooted" reboot.err
+expect "the node is ready again" wait_for 20 sh -c "'$UMLAB' status '$LAB' | grep -Eq '^ +a +ready '"
+out=$(timeout 30 "$UMLAB" exec "$LAB" a -- ping -c 2 -i 0.2 -W 2 10.0.0.2)
+expect "and pings b after its reboot" sh -c "echo '$out' | grep -q '2 received'"
 "$UMLAB" list > list.out
 expect "list shows the lab" grep -q "two-hosts" list.out
 
