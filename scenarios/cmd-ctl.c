@@ -110,6 +110,17 @@ print_status(json_t *j)
 		       (long long)json_integer_value(json_object_get(v, "frames_to_node")),
 		       (long long)json_integer_value(json_object_get(v, "drops")));
 	}
+	if (json_array_size(json_object_get(j, "uplinks")) > 0)
+		printf("\n  %-28s %10s %10s %8s  %s\n", "UPLINK", "IN", "OUT", "DROPS", "TO");
+	json_array_foreach(json_object_get(j, "uplinks"), i, v) {
+		const char *e = json_string_value(json_object_get(v, "error"));
+
+		printf("  %-28s %10lld %10lld %8lld  %s%s%s\n", json_string_value(json_object_get(v, "name")),
+		       (long long)json_integer_value(json_object_get(v, "frames_in")),
+		       (long long)json_integer_value(json_object_get(v, "frames_out")),
+		       (long long)json_integer_value(json_object_get(v, "drops")),
+		       json_string_value(json_object_get(v, "url")), e ? " FAILED: " : "", e ? e : "");
+	}
 }
 
 /* Frames a second on each link since the previous picture (--watch). */

@@ -180,8 +180,8 @@ scn_links_json(struct scn *s)
 	return arr;
 }
 
-static json_t *
-uplinks_json(struct scn *s)
+json_t *
+scn_uplinks_json(struct scn *s)
 {
 	json_t *arr = json_array();
 
@@ -349,7 +349,7 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "nodes", scn_nodes_json(s));
 	json_object_set_new(r, "links", scn_links_json(s));
 	if (s->lab->nuplinks > 0)
-		json_object_set_new(r, "uplinks", uplinks_json(s));
+		json_object_set_new(r, "uplinks", scn_uplinks_json(s));
 	json_object_set_new(r, "checks", checks_json(s));
 	json_object_set_new(r, "faults", faults_json(s));
 	json_object_set_new(r, "events", events_json(s));

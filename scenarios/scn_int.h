@@ -92,6 +92,7 @@ void scn_request_stop(struct scn *s);
 struct json_t;
 struct json_t *scn_nodes_json(struct scn *s);
 struct json_t *scn_links_json(struct scn *s);
+struct json_t *scn_uplinks_json(struct scn *s);
 
 /* scn_lua_fault.c */
 void scn_faults_start(struct scn *s);
