@@ -270,6 +270,19 @@ finish(struct node *n)
 
 static int64_t boot_timeout(struct loop_timer *t, void *arg);
 
+/* The same process boots a new kernel (UML re-execs itself on reboot). */
+static void
+booting_again(struct node *n)
+{
+	n->state = NODE_BOOTING;
+	n->t_spawn = loop_now();
+	n->t_ready = 0;
+	n->boots++;
+	if (n->timer)
+		loop_timer_cancel(n->loop, n->timer);
+	n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+}
+
 static void
 agent_hello(void *arg, uint32_t version, const char *banner)
 {
@@ -278,14 +291,8 @@ agent_hello(void *arg, uint32_t version, const char *banner)
 	(void)version;
 	(void)banner;
 	if (n->state == NODE_READY) {
-		/* a reboot from inside the guest: same process, new kernel */
-		n->state = NODE_BOOTING;
-		n->t_spawn = loop_now();
-		n->t_ready = 0;
-		n->boots++;
-		if (n->timer)
-			loop_timer_cancel(n->loop, n->timer);
-		n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+		/* a reboot from inside the guest */
+		booting_again(n);
 		if (n->ev && n->ev->rebooting)
 			n->ev->rebooting(n, n->arg);
 	}
@@ -558,13 +565,7 @@ node_reboot(struct node *n)
 		node_thaw(n);
 	if (mconsole_command(n->mconsole, "reboot", NULL, 0, 0) < 0)
 		return -1;
-	n->state = NODE_BOOTING;
-	n->t_spawn = loop_now();
-	n->t_ready = 0;
-	n->boots++;
-	if (n->timer)
-		loop_timer_cancel(n->loop, n->timer);
-	n->timer = loop_timer_add(n->loop, n->boot_timeout_ns, boot_timeout, n);
+	booting_again(n);
 	return 0;
 }
 
