@@ -2,8 +2,10 @@
  * fabric-bench.c - the pieces of bench/fabric-bench.sh: two libvdeplug
  * plugs exchanging frames, and a host for umlab's fabric.
  *
- *   fabric-bench host DIR            a 2-port switch at DIR/a and DIR/b,
- *                                    until SIGTERM/SIGINT; counters on exit
+ *   fabric-bench host DIR [bess]     a 2-port switch at DIR/a and DIR/b
+ *                                    (ptp:// ports, or stream ports for
+ *                                    bess://), until SIGTERM/SIGINT;
+ *                                    counters on exit
  *   fabric-bench recv URL SECONDS    count frames for SECONDS after the first
  *                                    one; prints "frames/s N"
  *   fabric-bench send URL SIZE SECONDS   send SIZE-byte frames flat out
@@ -20,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,10 +41,26 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* "bess://PATH": connect to a stream port as UML's vector driver does and
+ * hand the socket to libvdeplug's seqpacket plugin; else any vdeplug URL. */
 static VDECONN *
 plug(const char *url)
 {
+	char fdurl[32];
 	VDECONN *c;
+
+	if (strncmp(url, "bess://", 7) == 0) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", url + 7);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			fprintf(stderr, "fabric-bench: connect %s: %s\n", url + 7, strerror(errno));
+			exit(1);
+		}
+		snprintf(fdurl, sizeof(fdurl), "seqpacket://%d", fd);
+		url = fdurl;
+	}
 
 	if ((c = vde_open((char *)url, "fabric-bench", NULL)) == NULL) {
 		fprintf(stderr, "fabric-bench: vde_open %s: %s\n", url, strerror(errno));
@@ -70,7 +89,7 @@ on_signal(int fd, uint32_t events, void *arg)
 }
 
 static int
-host(const char *dir)
+host(const char *dir, int bess)
 {
 	struct ns_port *p[2];
 	struct ns_counters c;
@@ -94,7 +113,9 @@ host(const char *dir)
 		char name[2] = { (char)('a' + i), 0 };
 
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if ((p[i] = ns_port_new(sw, name, path, err, sizeof(err))) == NULL) {
+		p[i] = bess ? ns_port_new_stream(sw, name, path, err, sizeof(err)) :
+		    ns_port_new(sw, name, path, err, sizeof(err));
+		if (p[i] == NULL) {
 			fprintf(stderr, "fabric-bench: %s\n", err);
 			return 1;
 		}
@@ -182,7 +203,9 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "host") == 0)
-		return host(argv[2]);
+		return host(argv[2], 0);
+	if (argc == 4 && strcmp(argv[1], "host") == 0 && strcmp(argv[3], "bess") == 0)
+		return host(argv[2], 1);
 	if (argc == 4 && strcmp(argv[1], "recv") == 0)
 		return recv_frames(argv[2], atof(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "send") == 0) {
@@ -194,7 +217,7 @@ main(int argc, char **argv)
 		}
 		return send_frames(argv[2], size, atof(argv[4]));
 	}
-	fprintf(stderr, "usage: fabric-bench host DIR | recv URL SECONDS | "
+	fprintf(stderr, "usage: fabric-bench host DIR [bess] | recv URL SECONDS | "
 	    "send URL SIZE SECONDS\n");
 	return 2;
 }

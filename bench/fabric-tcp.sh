@@ -1,9 +1,11 @@
 #!/bin/sh
 # fabric-tcp.sh - guest-to-guest TCP (iperf3, SECONDS each) between two UML
-# guests, two ways in one run: through umlab's fabric (a 2-port switch,
-# bench/fabric-bench host) and over a bare ptp:// link.  Prints both, the
-# ratio, and how often the sending guest printed uml_net_start_xmit:
-# failed(-1) (its frames refused by a full socket).
+# guests, three ways in one run: through umlab's fabric (a 2-port switch,
+# bench/fabric-bench host) with ptp:// ports (eth0=vde on the guests) and
+# with stream ports (vec0:transport=bess, what umlab's guests use), and
+# over a bare ptp:// link (eth0=vde on both).  Prints each, the ratios, and
+# how often the guests printed uml_net_start_xmit: failed(-1) (frames
+# refused by a full socket).
 #
 # usage: fabric-tcp.sh [SECONDS] [REPS]   (defaults: 4, 3; medians printed)
 set -eu
@@ -29,6 +31,7 @@ trap cleanup EXIT INT TERM
 cat > "$tmp/srv.sh" <<'EOS'
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs tmpfs /tmp
+ip link set vec0 name eth0 2>/dev/null
 ip link set lo up; ip addr add 10.9.0.2/24 dev eth0; ip link set eth0 up
 iperf3 -s -1 >/dev/null 2>&1
 poweroff -f
@@ -36,6 +39,7 @@ EOS
 cat > "$tmp/cli.sh" <<EOS
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs tmpfs /tmp
+ip link set vec0 name eth0 2>/dev/null
 ip link set lo up; ip addr add 10.9.0.1/24 dev eth0; ip link set eth0 up
 i=0
 while [ \$i -lt 100 ]; do
@@ -57,16 +61,25 @@ wait_for() {	# wait_for TEST...: up to 30 s
 	done
 }
 
+# nic URL: the guest's NIC on the kernel command line; bess://PATH is a
+# stream port of the fabric (UML's vector driver, no vde_plug helper)
+nic() {
+	case $1 in
+	bess://*) echo "vec0:transport=bess,dst=${1#bess://}" ;;
+	*) echo "eth0=vde,$1" ;;
+	esac
+}
+
 # run SERVER_URL CLIENT_URL TAG: prints "Mbit/s failures"
 run() {
 	mkdir -p "$tmp/$3"
 	# shellcheck disable=SC2086
-	timeout 60 "$uml" $opts umid=s uml_dir="$tmp/$3/" init="$tmp/srv.sh" eth0=vde,"$1" \
+	timeout 60 "$uml" $opts umid=s uml_dir="$tmp/$3/" init="$tmp/srv.sh" "$(nic "$1")" \
 		> "$tmp/$3/srv.out" 2>&1 &
 	spid=$!
 	case $1 in ptp://*) wait_for test -S "${1#ptp://}" ;; esac
 	# shellcheck disable=SC2086
-	timeout 60 "$uml" $opts umid=c uml_dir="$tmp/$3/" init="$tmp/cli.sh" eth0=vde,"$2" \
+	timeout 60 "$uml" $opts umid=c uml_dir="$tmp/$3/" init="$tmp/cli.sh" "$(nic "$2")" \
 		> "$tmp/$3/cli.out" 2>&1 || :
 	wait "$spid" || :
 	mb=$(awk '/^IPERF/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i }' "$tmp/$3/cli.out")
@@ -78,7 +91,7 @@ median() {
 	tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'
 }
 
-fabs= ptps= ffail= pfail=
+fabs= strs= ptps= ffail= sfail= pfail=
 rep=0
 while [ $rep -lt "$reps" ]; do
 	rep=$((rep + 1))
@@ -89,11 +102,21 @@ while [ $rep -lt "$reps" ]; do
 	set -- $(run "ptp://$tmp/fab/b" "ptp://$tmp/fab/a" "f$rep") 0 0
 	fabs="$fabs $1"; ffail="$ffail $2"
 	kill "$hostpid"; wait "$hostpid" || :; hostpid=
+	rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
+	"$fb" host "$tmp/fab" bess > "$tmp/host.out" 2> "$tmp/host.log" &
+	hostpid=$!
+	wait_for grep -q ready "$tmp/host.out"
+	set -- $(run "bess://$tmp/fab/b" "bess://$tmp/fab/a" "s$rep") 0 0
+	strs="$strs $1"; sfail="$sfail $2"
+	kill "$hostpid"; wait "$hostpid" || :; hostpid=
 	set -- $(run "ptp://$tmp/ptp$rep" "ptp://$tmp/ptp$rep" "p$rep") 0 0
 	ptps="$ptps $1"; pfail="$pfail $2"
 done
-fab=$(echo "$fabs" | median) ptp=$(echo "$ptps" | median)
+fab=$(echo "$fabs" | median) ptp=$(echo "$ptps" | median) str=$(echo "$strs" | median)
 awk -v f="$fab" -v p="$ptp" -v r="$reps" -v ff="$(echo "$ffail" | median)" -v pf="$(echo "$pfail" | median)" 'BEGIN {
 	printf "guest TCP, median of %d: fabric %6.0f Mbit/s  ptp %6.0f Mbit/s  fabric/ptp %.2f  " \
 	    "(failed(-1) lines: fabric %d, ptp %d)\n", r, f, p, (p > 0 ? f / p : 0), ff, pf }'
-echo "      runs: fabric$fabs; ptp$ptps"
+awk -v f="$str" -v p="$ptp" -v ff="$(echo "$sfail" | median)" 'BEGIN {
+	printf "guest TCP, stream ports (vector/bess, what umlab guests use): %6.0f Mbit/s  " \
+	    "fabric/ptp %.2f  (failed(-1) lines %d)\n", f, (p > 0 ? f / p : 0), ff }'
+echo "      runs: fabric$fabs; stream$strs; ptp$ptps"

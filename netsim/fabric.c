@@ -38,7 +38,6 @@
 
 static void tap_end(struct ns_port *p, int notify);
 
-static void port_readable(int fd, uint32_t events, void *arg);
 
 #if defined(__SANITIZE_ADDRESS__)
 /*
@@ -89,12 +88,16 @@ port_free(struct ns_port *p)
 
 	if (p->polled)
 		loop_del_fd(f->l, p->fd);
+	if (p->lpolled)
+		loop_del_fd(f->l, p->lfd);
+	if (p->lfd >= 0)
+		close(p->lfd);
 	if (p->ext != NULL)
 		ns_uplink_close(p);	/* closes fd too */
 	else if (p->fd >= 0)
 		close(p->fd);
 	if (p->bound)
-		(void)unlink(p->url + strlen("ptp://"));
+		(void)unlink(strstr(p->url, "://") + 3);
 	ns_pcap_close(p->cap);
 	tap_end(p, 1);
 	free(p->stall);
@@ -201,8 +204,42 @@ set_bufsize(int fd, int force, int plain)
 		(void)setsockopt(fd, SOL_SOCKET, plain, &sz, sizeof(sz));
 }
 
+/* Make path free for a port's socket of type: refuse it if a socket
+ * there answers (somebody's live link), remove it if none does (a
+ * leftover).  0, or -1 and err. */
+int
+ns_path_claim(const char *name, const char *path, int type, char *err, size_t errlen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int probe, live;
+
+	if (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return 0;
+	/* EPROTOTYPE: a live socket of the other kind */
+	live = connect(probe, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EPROTOTYPE ||
+	    errno == EAGAIN;
+	close(probe);
+	if (live) {
+		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(EADDRINUSE));
+		return -1;
+	}
+	(void)unlink(path);
+	return 0;
+}
+
 /* A port on sw, in no loop and with no socket yet; NULL and err when sw
  * has no room or memory is short. */
+void
+ns_set_bufsize(int fd)
+{
+	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	set_bufsize(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+}
+
 struct ns_port *
 ns_port_alloc(struct ns_switch *sw, const char *name, char *err, size_t errlen)
 {
@@ -216,6 +253,7 @@ ns_port_alloc(struct ns_switch *sw, const char *name, char *err, size_t errlen)
 		goto nomem;
 	p->sw = sw;
 	p->fd = -1;
+	p->lfd = -1;
 	for (int d = 0; d < 2; d++) {
 		p->q[d].seed = ns_seed_derive(sw->f->seed, name, d);
 		ns_rng_seed(&p->q[d].rng, p->q[d].seed);
@@ -254,7 +292,6 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 	struct ns_fabric *f = sw->f;
 	struct sockaddr_un self;
 	struct ns_port *p;
-	struct stat st;
 	size_t plen = strlen(path);
 	int fl;
 
@@ -266,20 +303,8 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 	memset(&self, 0, sizeof(self));
 	self.sun_family = AF_UNIX;
 	memcpy(self.sun_path, path, plen);
-	/* refuse a path whose socket answers: that is somebody's live link;
-	 * a socket file nobody answers on is a leftover to take over */
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		int live = probe >= 0 && connect(probe, (struct sockaddr *)&self, sizeof(self)) == 0;
-
-		if (probe >= 0)
-			close(probe);
-		if (live) {
-			snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(EADDRINUSE));
-			return NULL;
-		}
-		(void)unlink(path);
-	}
+	if (ns_path_claim(name, path, SOCK_DGRAM, err, errlen) < 0)
+		return NULL;
 	if ((p = ns_port_alloc(sw, name, err, errlen)) == NULL)
 		return NULL;
 	if (asprintf(&p->url, "ptp://%s", path) == -1) {
@@ -306,9 +331,8 @@ ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 		snprintf(err, errlen, "port %s: %s: %s", name, path, strerror(errno));
 		goto fail;
 	}
-	set_bufsize(p->fd, SO_RCVBUFFORCE, SO_RCVBUF);
-	set_bufsize(p->fd, SO_SNDBUFFORCE, SO_SNDBUF);
-	if (f->l != NULL && loop_add_fd(f->l, p->fd, EPOLLIN, port_readable, p) == -1) {
+	ns_set_bufsize(p->fd);
+	if (f->l != NULL && loop_add_fd(f->l, p->fd, EPOLLIN, ns_port_readable, p) == -1) {
 		snprintf(err, errlen, "port %s: %s: event loop: %s", name, path, strerror(errno));
 		goto fail;
 	}
@@ -637,8 +661,8 @@ tx_add(struct ns_port *o, const struct ns_frm *fr)
 		f->dirty = o;
 	}
 	h = &o->tx[o->ntx].msg_hdr;
-	h->msg_name = &o->peer;
-	h->msg_namelen = o->peerlen;
+	h->msg_name = o->stream ? NULL : &o->peer;
+	h->msg_namelen = o->stream ? 0 : o->peerlen;
 	h->msg_iov = o->txiov[o->ntx];
 	h->msg_iovlen = (size_t)wire_iov(o, fr, o->txiov[o->ntx], o->tag[o->ntx]);
 	o->ntx++;
@@ -1130,8 +1154,8 @@ stall_send(struct ns_port *p, int64_t now)
 	for (i = 0; i < p->nstall; i++) {
 		iov[i].iov_base = p->stall + (size_t)i * NS_STALL_SLOT;
 		iov[i].iov_len = p->stall_len[i];
-		m[i].msg_hdr.msg_name = &p->peer;
-		m[i].msg_hdr.msg_namelen = p->peerlen;
+		m[i].msg_hdr.msg_name = p->stream ? NULL : &p->peer;
+		m[i].msg_hdr.msg_namelen = p->stream ? 0 : p->peerlen;
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -1182,7 +1206,8 @@ bp_retry(struct loop_timer *t, void *arg)
 	while ((p = f->paused) != NULL) {
 		f->paused = p->next_paused;
 		p->paused = 0;
-		loop_mod_fd(f->l, p->fd, EPOLLIN);
+		if (p->polled)
+			loop_mod_fd(f->l, p->fd, EPOLLIN);
 	}
 	f->bp_timer = NULL;
 	return LOOP_TIMER_DONE;
@@ -1199,6 +1224,11 @@ port_flush(struct ns_port *p)
 
 	if (p->ext != NULL) {
 		ns_uplink_flush(p);
+		return;
+	}
+	if (p->fd < 0) {	/* a stream port between guests */
+		q->c.drop[NS_DROP_NO_PEER] += p->ntx;
+		p->ntx = 0;
 		return;
 	}
 	if (p->nstall > 0) {
@@ -1284,8 +1314,8 @@ ns_rx_batch(struct ns_port *in, int n)
 	f->cur_in = NULL;
 }
 
-static void
-port_readable(int fd, uint32_t events, void *arg)
+void
+ns_port_readable(int fd, uint32_t events, void *arg)
 {
 	struct ns_port *in = arg;
 	int n;
@@ -1294,7 +1324,20 @@ port_readable(int fd, uint32_t events, void *arg)
 	if (in->paused)
 		return;		/* backpressure: an egress port is stalled */
 	n = recvmmsg(fd, in->sw->f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
-		return;		/* EAGAIN, or nothing: level-triggered, we come back */
-	ns_rx_batch(in, n);
+	if (in->stream) {
+		/* a stream's EOF reads as empty messages (recvmmsg fills the
+		 * batch with them): the frames before it, then the end */
+		int k = 0;
+
+		while (k < n && in->sw->f->rx[k].msg_len > 0)
+			k++;
+		if (k > 0)
+			ns_rx_batch(in, k);
+		if (k < n || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			ns_stream_drop(in);	/* the guest went away */
+		return;
+	}
+	if (n > 0)
+		ns_rx_batch(in, n);
+	/* else EAGAIN: level-triggered, we come back */
 }

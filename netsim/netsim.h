@@ -105,7 +105,16 @@ const char *ns_switch_name(const struct ns_switch *sw);
  * Returns NULL and fills err on failure. */
 struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 			    char *err, size_t errlen);
-/* The URL a guest gives to eth0=vde,URL. */
+/* A guest port on a SOCK_SEQPACKET listener at path, for UML's vector
+ * driver (vecN:transport=bess,dst=path): each message one frame, the
+ * newest connection is the guest (stream.c).  URL "bess://PATH". */
+struct ns_port *ns_port_new_stream(struct ns_switch *sw, const char *name, const char *path,
+				   char *err, size_t errlen);
+/* Without a loop (tests): accept a waiting connection now. */
+void ns_port_accept(struct ns_port *p);
+/* Guest connections a stream port has accepted so far. */
+unsigned ns_port_connections(const struct ns_port *p);
+/* The port's URL: "ptp://PATH" (eth0=vde,URL) or "bess://PATH". */
 const char *ns_port_url(const struct ns_port *p);
 /* Record every frame through the port (both directions) into a pcap file
  * (LINKTYPE_ETHERNET, nanosecond timestamps).  0 on success.  A second

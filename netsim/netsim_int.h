@@ -181,6 +181,10 @@ struct ns_port {
 	int ext_errno;			/* the uplink's far end failed for good */
 	unsigned bound : 1;		/* we bound PATH: unlink it at the end */
 	unsigned polled : 1;		/* fd is in the loop */
+	unsigned stream : 1;		/* a SEQPACKET port: fd is the guest's connection (stream.c) */
+	unsigned lpolled : 1;		/* lfd is in the loop */
+	int lfd;			/* stream: the listener at PATH; else -1 */
+	unsigned connections;		/* stream: guest connections accepted */
 	struct sockaddr_un peer;	/* PATH+, where the guest binds */
 	socklen_t peerlen;
 	struct ns_counters c;
@@ -283,6 +287,12 @@ struct ns_port *ns_port_alloc(struct ns_switch *sw, const char *name, char *err,
 void ns_port_attach(struct ns_port *p);
 void ns_port_discard(struct ns_port *p);
 void ns_rx_batch(struct ns_port *in, int n);
+void ns_port_readable(int fd, uint32_t events, void *arg);
+void ns_set_bufsize(int fd);
+int ns_path_claim(const char *name, const char *path, int type, char *err, size_t errlen);
+
+/* stream.c */
+void ns_stream_drop(struct ns_port *p);
 
 /* uplink.c */
 void ns_uplink_readable(int fd, uint32_t events, void *arg);

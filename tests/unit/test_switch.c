@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/loop.h"
@@ -589,6 +590,87 @@ test_uplink(void **state)
 	assert_string_equal(err, "uplink lan0.up2: no URL");
 }
 
+/* A guest's vector driver, by hand: a SEQPACKET connection to path. */
+static int
+vector_nic(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%.100s", path);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* Run the loop until fd has a message (or 2 s pass); its length, 0 at
+ * EOF, -1 when nothing came. */
+static ssize_t
+pump_fd(struct rig *r, int fd, void *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (int i = 0; i < 200; i++) {
+		loop_run_once(r->l, 10);
+		if (poll(&pfd, 1, 0) == 1)
+			return recv(fd, buf, len, 0);
+	}
+	return -1;
+}
+
+/*
+ * A stream port (what guests use): frames both ways over the guest's
+ * connection; a second connection (the guest restarted, or took its
+ * interface down and up) replaces the first; after the guest's EOF,
+ * frames for it are dropped as having no peer.
+ */
+static void
+test_stream_port(void **state)
+{
+	struct rig *r = *state;
+	char path[160], err[256];
+	uint8_t f[64], g[128];
+	struct ns_counters c;
+	struct ns_port *d;
+	VDECONN *a;
+	int g1, g2;
+
+	snprintf(path, sizeof(path), "%.120s/d.eth0", r->dir);
+	d = ns_port_new_stream(r->sw, "d.eth0", path, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("%s", err);
+	assert_non_null(strstr(ns_port_url(d), "bess://"));
+	assert_null(ns_port_new_stream(r->sw, "e.eth0", path, err, sizeof(err)));
+	assert_non_null(strstr(err, "Address already in use"));
+
+	a = plug(r->path[0]);
+	g1 = vector_nic(path);
+	mkframe(f, mac_bc, mac_c, 64);		/* d's guest has mac_c */
+	assert_int_equal(send(g1, f, 64, 0), 64);
+	assert_int_equal(pump(r, a, g, sizeof(g)), 64);
+	mkframe(f, mac_c, mac_a, 64);
+	assert_int_equal(vde_send(a, f, 64, 0), 64);
+	assert_int_equal(pump_fd(r, g1, g, sizeof(g)), 64);
+	assert_memory_equal(g, f, 64);
+
+	g2 = vector_nic(path);			/* the guest came back */
+	assert_int_equal(pump_fd(r, g1, g, sizeof(g)), 0);	/* the old one: EOF */
+	assert_int_equal(ns_port_connections(d), 2);
+	assert_int_equal(vde_send(a, f, 64, 0), 64);
+	assert_int_equal(pump_fd(r, g2, g, sizeof(g)), 64);
+
+	close(g2);
+	assert_true(quiet(r, a, 50));
+	assert_int_equal(vde_send(a, f, 64, 0), 64);
+	assert_true(quiet(r, a, 50));
+	ns_port_counters(d, &c);
+	assert_int_equal(c.dir[NS_TO_NODE].drop[NS_DROP_NO_PEER], 1);
+	assert_int_equal(c.rx_frames, 1);
+	assert_int_equal(c.tx_frames, 2);
+	close(g1);
+	vde_close(a);
+}
+
 static void
 test_port_errors(void **state)
 {
@@ -633,6 +715,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_capture_ring, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_burst_is_queued, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_uplink, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_port, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_port_errors, rig_setup, rig_teardown),
 	};
 
