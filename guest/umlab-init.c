@@ -383,6 +383,25 @@ set_sin(struct sockaddr *sa, in_addr_t a)
 	memcpy(sa, &sin, sizeof(sin));
 }
 
+/*
+ * The host gives NIC K as UML's vector driver (vecK:transport=bess) on a
+ * fabric port; labs, startup files and people call it ethK.  Rename
+ * before anything looks (the interfaces are still down).
+ */
+static void
+rename_vector_nics(int s)
+{
+	for (int k = 0; k < 16; k++) {	/* node.h's NODE_MAX_NICS */
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vec%d", k);
+		snprintf(ifr.ifr_newname, sizeof(ifr.ifr_newname), "eth%d", k);
+		if (ioctl(s, SIOCSIFNAME, &ifr) == -1 && errno != ENODEV)
+			warnmsg("rename vec%d to eth%d: %s", k, k, strerror(errno));
+	}
+}
+
 /* Returns NULL or a static message. */
 static const char *
 iface_up(int s, const char *name, const struct in_addr *addr, int prefix)
@@ -1977,6 +1996,7 @@ main(void)
 		if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1) {
 			if ((why = iface_up(s, "lo", &lo, 8)) != NULL)
 				warnmsg("%s", why);
+			rename_vector_nics(s);
 			close(s);
 		}
 	}

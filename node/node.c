@@ -137,9 +137,17 @@ node_build_argv(const struct node_config *c)
 		argv[i++] = xasprintf("ubd1=%s", c->data_disk);
 	for (int k = 0; k < c->nnics && k < NODE_MAX_NICS; k++) {
 		const uint8_t *m = c->nics[k].mac;
+		const char *url = c->nics[k].url;
 
-		argv[i++] = xasprintf("eth%d=vde,%s,%02x:%02x:%02x:%02x:%02x:%02x", k, c->nics[k].url,
-				      m[0], m[1], m[2], m[3], m[4], m[5]);
+		/* bess://PATH: UML's vector driver on a fabric stream port, no
+		 * vde_plug helper; the guest's init renames vecK to ethK */
+		if (strncmp(url, "bess://", 7) == 0)
+			argv[i++] = xasprintf("vec%d:transport=bess,dst=%s,"
+					      "mac=%02x:%02x:%02x:%02x:%02x:%02x", k, url + 7,
+					      m[0], m[1], m[2], m[3], m[4], m[5]);
+		else
+			argv[i++] = xasprintf("eth%d=vde,%s,%02x:%02x:%02x:%02x:%02x:%02x", k, url,
+					      m[0], m[1], m[2], m[3], m[4], m[5]);
 	}
 	argv[i] = NULL;
 	return argv;

@@ -691,8 +691,10 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		char *path = xasprintf("%s/%s.%s", netdir, k->iface->node->name, k->iface->name);
 		char *pcap;
 
-		k->rt = ns_port_new(k->sw->rt, k->name, path, err, errlen);
-		/* The guest (maybe another uid) connects to PATH and binds PATH+. */
+		/* a stream port: the guest's vector driver connects to PATH
+		 * (netsim/stream.c) */
+		k->rt = ns_port_new_stream(k->sw->rt, k->name, path, err, errlen);
+		/* The guest (maybe another uid) connects to PATH. */
 		if (k->rt != NULL && rt->set_ids)
 			(void)!lchown(path, rt->uid, rt->gid);
 		free(path);
