@@ -2,10 +2,9 @@
  * fabric-bench.c - the pieces of bench/fabric-bench.sh: two libvdeplug
  * plugs exchanging frames, and a host for umlab's fabric.
  *
- *   fabric-bench host DIR [bess]     a 2-port switch at DIR/a and DIR/b
- *                                    (ptp:// ports, or stream ports for
- *                                    bess://), until SIGTERM/SIGINT;
- *                                    counters on exit
+ *   fabric-bench host DIR            a 2-port switch at DIR/a and DIR/b
+ *                                    (guest ports: bess://DIR/a), until
+ *                                    SIGTERM/SIGINT; counters on exit
  *   fabric-bench recv URL SECONDS    count frames for SECONDS after the first
  *                                    one; prints "frames/s N"
  *   fabric-bench send URL SIZE SECONDS   send SIZE-byte frames flat out
@@ -89,7 +88,7 @@ on_signal(int fd, uint32_t events, void *arg)
 }
 
 static int
-host(const char *dir, int bess)
+host(const char *dir)
 {
 	struct ns_port *p[2];
 	struct ns_counters c;
@@ -113,9 +112,7 @@ host(const char *dir, int bess)
 		char name[2] = { (char)('a' + i), 0 };
 
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		p[i] = bess ? ns_port_new_stream(sw, name, path, err, sizeof(err)) :
-		    ns_port_new(sw, name, path, err, sizeof(err));
-		if (p[i] == NULL) {
+		if ((p[i] = ns_port_new(sw, name, path, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "fabric-bench: %s\n", err);
 			return 1;
 		}
@@ -125,7 +122,6 @@ host(const char *dir, int bess)
 		fprintf(stderr, "fabric-bench: signalfd: %s\n", strerror(errno));
 		return 1;
 	}
-	fprintf(stderr, "fabric: %s\n", ns_fabric_queue_note(f, err, sizeof(err)));
 	/* tell the script the ports exist */
 	printf("ready\n");
 	fflush(stdout);
@@ -203,9 +199,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "host") == 0)
-		return host(argv[2], 0);
-	if (argc == 4 && strcmp(argv[1], "host") == 0 && strcmp(argv[3], "bess") == 0)
-		return host(argv[2], 1);
+		return host(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "recv") == 0)
 		return recv_frames(argv[2], atof(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "send") == 0) {
@@ -217,7 +211,7 @@ main(int argc, char **argv)
 		}
 		return send_frames(argv[2], size, atof(argv[4]));
 	}
-	fprintf(stderr, "usage: fabric-bench host DIR [bess] | recv URL SECONDS | "
+	fprintf(stderr, "usage: fabric-bench host DIR | recv URL SECONDS | "
 	    "send URL SIZE SECONDS\n");
 	return 2;
 }

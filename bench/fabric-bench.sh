@@ -1,9 +1,9 @@
 #!/bin/sh
-# fabric-bench.sh - frames/s between two libvdeplug plugs, four ways in one
-# run: through umlab's fabric (a 2-port switch) with ptp:// ports and with
-# the stream ports guests use (the plugs connect as UML's vector driver does
-# and speak through libvdeplug's seqpacket plugin), through vde_switch, and
-# over a bare ptp:// link.  Prints each figure and the fabric's ratios.
+# fabric-bench.sh - frames/s between two libvdeplug plugs, three ways in one
+# run: through umlab's fabric (a 2-port switch; the plugs connect to its
+# ports as a guest's vector driver does and speak through libvdeplug's
+# seqpacket plugin), through vde_switch, and over a bare ptp:// link.
+# Prints each figure and the fabric's ratios.
 #
 # usage: fabric-bench.sh [SECONDS] [SIZES] [REPS]   (defaults: 3, "64 1500", 3)
 # Each size runs the three setups in turn REPS times and prints the medians:
@@ -58,29 +58,20 @@ median() {
 }
 
 for size in $sizes; do
-	fabs= strs= vdes= ptps= drops=
+	fabs= vdes= ptps= drops=
 	rep=0
 	while [ $rep -lt "$reps" ]; do
 		rep=$((rep + 1))
 
-		# umlab's fabric
+		# umlab's fabric: the plugs connect to its ports as guests do
 		rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
 		rm -f "$tmp/host.out"
 		"$fb" host "$tmp/fab" >"$tmp/host.out" 2>"$tmp/host.log" &
 		hostpid=$!
 		wait_ready "$tmp/host.out"
-		fabs="$fabs $(measure "ptp://$tmp/fab/b" "ptp://$tmp/fab/a" "$size")"
+		fabs="$fabs $(measure "bess://$tmp/fab/b" "bess://$tmp/fab/a" "$size")"
 		kill "$hostpid"; wait "$hostpid" || :; hostpid=
 		drops="$drops $(awk '/port b:/ { d = $NF; t = $(NF - 2) } END { printf "%.0f", (d + t) ? 100 * d / (d + t) : 0 }' "$tmp/host.log")"
-
-		# umlab's fabric with stream ports, as guests use them (bess://)
-		rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
-		rm -f "$tmp/host.out"
-		"$fb" host "$tmp/fab" bess >"$tmp/host.out" 2>"$tmp/host.log" &
-		hostpid=$!
-		wait_ready "$tmp/host.out"
-		strs="$strs $(measure "bess://$tmp/fab/b" "bess://$tmp/fab/a" "$size")"
-		kill "$hostpid"; wait "$hostpid" || :; hostpid=
 
 		# vde_switch
 		vde_switch -s "$tmp/sw" -d -p "$tmp/sw.pid" >/dev/null 2>&1
@@ -100,14 +91,10 @@ for size in $sizes; do
 		ptps="$ptps $(measure "ptp://$tmp/p" "ptp://$tmp/p" "$size")"
 	done
 	fab=$(echo "$fabs" | median) vde=$(echo "$vdes" | median) ptp=$(echo "$ptps" | median)
-	str=$(echo "$strs" | median)
 	drop=$(echo "$drops" | median)
 	awk -v s="$size" -v f="$fab" -v v="$vde" -v p="$ptp" -v d="$drop" -v r="$reps" 'BEGIN {
 		printf "%5d-byte frames, median of %d: fabric %8.0f/s  vde_switch %8.0f/s  ptp %8.0f/s  " \
 		    "fabric/vde_switch %.2f  fabric/ptp %.2f  (fabric dropped %d%% at egress)\n",
 		    s, r, f, v, p, (v > 0 ? f / v : 0), (p > 0 ? f / p : 0), d }'
-	awk -v s="$size" -v f="$str" -v v="$vde" -v p="$ptp" 'BEGIN {
-		printf "%5d-byte frames, stream ports (bess://, what guests use): %8.0f/s  " \
-		    "fabric/vde_switch %.2f  fabric/ptp %.2f\n", s, f, (v > 0 ? f / v : 0), (p > 0 ? f / p : 0) }'
-	echo "      runs: fabric$fabs; stream$strs; vde_switch$vdes; ptp$ptps"
+	echo "      runs: fabric$fabs; vde_switch$vdes; ptp$ptps"
 done

@@ -1,11 +1,11 @@
 #!/bin/sh
 # fabric-tcp.sh - guest-to-guest TCP (iperf3, SECONDS each) between two UML
-# guests, three ways in one run: through umlab's fabric (a 2-port switch,
-# bench/fabric-bench host) with ptp:// ports (eth0=vde on the guests) and
-# with stream ports (vec0:transport=bess, what umlab's guests use), and
-# over a bare ptp:// link (eth0=vde on both).  Prints each, the ratios, and
-# how often the guests printed uml_net_start_xmit: failed(-1) (frames
-# refused by a full socket).
+# guests, two ways in one run: through umlab's fabric (a 2-port switch,
+# bench/fabric-bench host; the guests' NICs are vec0:transport=bess on its
+# ports, as in a lab) and over a bare ptp:// link (eth0=vde on both, each
+# relayed by linux.uml's vde_plug helper).  Prints both, the ratio, and how
+# often the guests printed uml_net_start_xmit: failed(-1) (frames refused
+# by a full socket).
 #
 # usage: fabric-tcp.sh [SECONDS] [REPS]   (defaults: 4, 3; medians printed)
 set -eu
@@ -91,7 +91,7 @@ median() {
 	tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'
 }
 
-fabs= strs= ptps= ffail= sfail= pfail=
+fabs= ptps= ffail= pfail=
 rep=0
 while [ $rep -lt "$reps" ]; do
 	rep=$((rep + 1))
@@ -99,24 +99,14 @@ while [ $rep -lt "$reps" ]; do
 	"$fb" host "$tmp/fab" > "$tmp/host.out" 2> "$tmp/host.log" &
 	hostpid=$!
 	wait_for grep -q ready "$tmp/host.out"
-	set -- $(run "ptp://$tmp/fab/b" "ptp://$tmp/fab/a" "f$rep") 0 0
+	set -- $(run "bess://$tmp/fab/b" "bess://$tmp/fab/a" "f$rep") 0 0
 	fabs="$fabs $1"; ffail="$ffail $2"
-	kill "$hostpid"; wait "$hostpid" || :; hostpid=
-	rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
-	"$fb" host "$tmp/fab" bess > "$tmp/host.out" 2> "$tmp/host.log" &
-	hostpid=$!
-	wait_for grep -q ready "$tmp/host.out"
-	set -- $(run "bess://$tmp/fab/b" "bess://$tmp/fab/a" "s$rep") 0 0
-	strs="$strs $1"; sfail="$sfail $2"
 	kill "$hostpid"; wait "$hostpid" || :; hostpid=
 	set -- $(run "ptp://$tmp/ptp$rep" "ptp://$tmp/ptp$rep" "p$rep") 0 0
 	ptps="$ptps $1"; pfail="$pfail $2"
 done
-fab=$(echo "$fabs" | median) ptp=$(echo "$ptps" | median) str=$(echo "$strs" | median)
+fab=$(echo "$fabs" | median) ptp=$(echo "$ptps" | median)
 awk -v f="$fab" -v p="$ptp" -v r="$reps" -v ff="$(echo "$ffail" | median)" -v pf="$(echo "$pfail" | median)" 'BEGIN {
 	printf "guest TCP, median of %d: fabric %6.0f Mbit/s  ptp %6.0f Mbit/s  fabric/ptp %.2f  " \
 	    "(failed(-1) lines: fabric %d, ptp %d)\n", r, f, p, (p > 0 ? f / p : 0), ff, pf }'
-awk -v f="$str" -v p="$ptp" -v ff="$(echo "$sfail" | median)" 'BEGIN {
-	printf "guest TCP, stream ports (vector/bess, what umlab guests use): %6.0f Mbit/s  " \
-	    "fabric/ptp %.2f  (failed(-1) lines %d)\n", f, (p > 0 ? f / p : 0), ff }'
-echo "      runs: fabric$fabs; stream$strs; ptp$ptps"
+echo "      runs: fabric$fabs; ptp$ptps"

@@ -1,22 +1,13 @@
 /*
- * fabric.c - switches, ports and their sockets on the controller's loop.
+ * fabric.c - switches, ports and the data path on the controller's loop.
  *
- * A port is the first opener of a vdeplug4 ptp:// link: we bind PATH as
- * libvdeplug's ptp plugin would, the guest binds PATH+ and connects to
- * PATH.  The fabric then does its own batched I/O on that socket: one
- * recvmmsg of up to NS_BATCH
- * frames per wakeup into one buffer set shared by the whole fabric, the
- * forwarding decision per frame, and one sendmmsg per egress port that
- * points into the same buffers (no copy, no allocation per frame).
- *
- * The fabric never connect()s its socket, unlike the first opener in
- * libvdeplug, which connects to PATH+ on its first send: a connected
- * datagram socket accepts only its peer, so after a guest restarts, its
- * new socket could not even connect to PATH (EPERM) until the stale peer
- * was found dead.  The price: the kernel caps our receive queue at
- * net.unix.max_dgram_qlen datagrams (10 on Debian) for a sender that is
- * not our peer, unless the socket was made where that sysctl is higher:
- * deepq.c makes them so in a network namespace of their own.
+ * A guest port is a SOCK_SEQPACKET connection from the guest's vector
+ * driver (stream.c), an uplink is a libvdeplug plug (uplink.c), a trunk
+ * end has no socket.  The fabric does its own batched I/O on the guest
+ * connections: one recvmmsg of up to NS_BATCH frames per wakeup into one
+ * buffer set shared by the whole fabric, the forwarding decision per
+ * frame, and one sendmmsg per egress port that points into the same
+ * buffers (no copy, no allocation per frame).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* recvmmsg, sendmmsg, asprintf */
@@ -131,7 +122,6 @@ ns_fabric_free(struct ns_fabric *f)
 		free(sw->name);
 		free(sw);
 	}
-	ns_deepq_fini(f);
 	free(f->buf);
 	free(f->scratch);
 	free(f);
@@ -204,35 +194,6 @@ set_bufsize(int fd, int force, int plain)
 		(void)setsockopt(fd, SOL_SOCKET, plain, &sz, sizeof(sz));
 }
 
-/* Make path free for a port's socket of type: refuse it if a socket
- * there answers (somebody's live link), remove it if none does (a
- * leftover).  0, or -1 and err. */
-int
-ns_path_claim(const char *name, const char *path, int type, char *err, size_t errlen)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
-	int probe, live;
-
-	if (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
-		return 0;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return 0;
-	/* EPROTOTYPE: a live socket of the other kind */
-	live = connect(probe, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EPROTOTYPE ||
-	    errno == EAGAIN;
-	close(probe);
-	if (live) {
-		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(EADDRINUSE));
-		return -1;
-	}
-	(void)unlink(path);
-	return 0;
-}
-
-/* A port on sw, in no loop and with no socket yet; NULL and err when sw
- * has no room or memory is short. */
 void
 ns_set_bufsize(int fd)
 {
@@ -240,6 +201,8 @@ ns_set_bufsize(int fd)
 	set_bufsize(fd, SO_SNDBUFFORCE, SO_SNDBUF);
 }
 
+/* A port on sw, in no loop and with no socket yet; NULL and err when sw
+ * has no room or memory is short. */
 struct ns_port *
 ns_port_alloc(struct ns_switch *sw, const char *name, char *err, size_t errlen)
 {
@@ -283,65 +246,6 @@ void
 ns_port_discard(struct ns_port *p)
 {
 	port_free(p);
-}
-
-struct ns_port *
-ns_port_new(struct ns_switch *sw, const char *name, const char *path,
-    char *err, size_t errlen)
-{
-	struct ns_fabric *f = sw->f;
-	struct sockaddr_un self;
-	struct ns_port *p;
-	size_t plen = strlen(path);
-	int fl;
-
-	/* room for the guest's PATH+ and the terminating NUL */
-	if (plen == 0 || plen + 2 > sizeof(self.sun_path)) {
-		snprintf(err, errlen, "port %s: bind %s: path too long for a unix socket", name, path);
-		return NULL;
-	}
-	memset(&self, 0, sizeof(self));
-	self.sun_family = AF_UNIX;
-	memcpy(self.sun_path, path, plen);
-	if (ns_path_claim(name, path, SOCK_DGRAM, err, errlen) < 0)
-		return NULL;
-	if ((p = ns_port_alloc(sw, name, err, errlen)) == NULL)
-		return NULL;
-	if (asprintf(&p->url, "ptp://%s", path) == -1) {
-		p->url = NULL;
-		snprintf(err, errlen, "port %s: %s", name, strerror(ENOMEM));
-		port_free(p);
-		return NULL;
-	}
-	p->peer.sun_family = AF_UNIX;
-	snprintf(p->peer.sun_path, sizeof(p->peer.sun_path), "%s+", path);
-	p->peerlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 2);
-
-	if ((p->fd = ns_deepq_socket(f)) < 0) {
-		snprintf(err, errlen, "port %s: socket: %s", name, strerror(errno));
-		goto fail;
-	}
-	if (bind(p->fd, (struct sockaddr *)&self, sizeof(self)) == -1) {
-		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(errno));
-		goto fail;
-	}
-	p->bound = 1;
-	(void)chmod(path, 0700);	/* as vde_open's default; the runtime hands it on */
-	if ((fl = fcntl(p->fd, F_GETFL)) == -1 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "port %s: %s: %s", name, path, strerror(errno));
-		goto fail;
-	}
-	ns_set_bufsize(p->fd);
-	if (f->l != NULL && loop_add_fd(f->l, p->fd, EPOLLIN, ns_port_readable, p) == -1) {
-		snprintf(err, errlen, "port %s: %s: event loop: %s", name, path, strerror(errno));
-		goto fail;
-	}
-	p->polled = f->l != NULL;
-	ns_port_attach(p);
-	return p;
-fail:
-	port_free(p);
-	return NULL;
 }
 
 const char *
@@ -661,8 +565,8 @@ tx_add(struct ns_port *o, const struct ns_frm *fr)
 		f->dirty = o;
 	}
 	h = &o->tx[o->ntx].msg_hdr;
-	h->msg_name = o->stream ? NULL : &o->peer;
-	h->msg_namelen = o->stream ? 0 : o->peerlen;
+	h->msg_name = NULL;	/* a connected socket */
+	h->msg_namelen = 0;
 	h->msg_iov = o->txiov[o->ntx];
 	h->msg_iovlen = (size_t)wire_iov(o, fr, o->txiov[o->ntx], o->tag[o->ntx]);
 	o->ntx++;
@@ -1154,8 +1058,6 @@ stall_send(struct ns_port *p, int64_t now)
 	for (i = 0; i < p->nstall; i++) {
 		iov[i].iov_base = p->stall + (size_t)i * NS_STALL_SLOT;
 		iov[i].iov_len = p->stall_len[i];
-		m[i].msg_hdr.msg_name = p->stream ? NULL : &p->peer;
-		m[i].msg_hdr.msg_namelen = p->stream ? 0 : p->peerlen;
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -1226,7 +1128,7 @@ port_flush(struct ns_port *p)
 		ns_uplink_flush(p);
 		return;
 	}
-	if (p->fd < 0) {	/* a stream port between guests */
+	if (p->fd < 0) {	/* between two connections of its guest */
 		q->c.drop[NS_DROP_NO_PEER] += p->ntx;
 		p->ntx = 0;
 		return;
@@ -1318,26 +1220,19 @@ void
 ns_port_readable(int fd, uint32_t events, void *arg)
 {
 	struct ns_port *in = arg;
-	int n;
+	int n, k = 0;
 
 	(void)events;
 	if (in->paused)
 		return;		/* backpressure: an egress port is stalled */
 	n = recvmmsg(fd, in->sw->f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
-	if (in->stream) {
-		/* a stream's EOF reads as empty messages (recvmmsg fills the
-		 * batch with them): the frames before it, then the end */
-		int k = 0;
-
-		while (k < n && in->sw->f->rx[k].msg_len > 0)
-			k++;
-		if (k > 0)
-			ns_rx_batch(in, k);
-		if (k < n || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			ns_stream_drop(in);	/* the guest went away */
-		return;
-	}
-	if (n > 0)
-		ns_rx_batch(in, n);
+	/* the guest's EOF reads as empty messages (recvmmsg fills the batch
+	 * with them): the frames before it, then the end */
+	while (k < n && in->sw->f->rx[k].msg_len > 0)
+		k++;
+	if (k > 0)
+		ns_rx_batch(in, k);
+	if (k < n || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		ns_stream_drop(in);	/* the guest went away */
 	/* else EAGAIN: level-triggered, we come back */
 }

@@ -2,11 +2,9 @@
  * netsim.h - umlab's switch fabric.  Knows frames and ports, never guests
  * or Lua.  A fabric runs inside the controller's event loop.
  *
- * Each port is the far end of a vdeplug4 point-to-point link: the fabric
- * binds PATH first, as the first opener of "ptp://PATH" would, then the
- * guest kernel opens the same URL (eth0=vde,ptp://PATH), binds PATH+ and
- * connects to PATH.  Frames are unix
- * datagrams, one Ethernet frame each.
+ * A guest port is a SOCK_SEQPACKET listener at PATH: the guest kernel's
+ * vector driver (vecN:transport=bess,dst=PATH) connects when the guest
+ * brings the interface up, and each message is one Ethernet frame.
  */
 #ifndef UMLAB_NETSIM_H
 #define UMLAB_NETSIM_H
@@ -92,29 +90,24 @@ const char *ns_drop_name(enum ns_drop r);
 struct ns_fabric *ns_fabric_new(struct loop *l);
 /* Closes every port (unlinking its socket) and finishes every capture. */
 void ns_fabric_free(struct ns_fabric *f);
-/* One line for a log: how deep the guest ports' receive queues are, and
- * why not deeper (see deepq.c). */
-const char *ns_fabric_queue_note(struct ns_fabric *f, char *buf, size_t len);
 
 struct ns_switch *ns_switch_new(struct ns_fabric *f, const char *name, enum ns_kind kind);
 /* MAC aging time of an NS_SWITCH (default 300 s). */
 void ns_switch_set_aging(struct ns_switch *sw, int64_t age_ns);
 const char *ns_switch_name(const struct ns_switch *sw);
 
-/* Create a port on sw listening at path (a unix socket path, < 100 bytes).
+/* A guest port on sw: a SOCK_SEQPACKET listener at path (< 108 bytes)
+ * for UML's vector driver (vecN:transport=bess,dst=path); each message
+ * is one frame and the newest connection is the guest (stream.c).
  * Returns NULL and fills err on failure. */
 struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 			    char *err, size_t errlen);
-/* A guest port on a SOCK_SEQPACKET listener at path, for UML's vector
- * driver (vecN:transport=bess,dst=path): each message one frame, the
- * newest connection is the guest (stream.c).  URL "bess://PATH". */
-struct ns_port *ns_port_new_stream(struct ns_switch *sw, const char *name, const char *path,
-				   char *err, size_t errlen);
 /* Without a loop (tests): accept a waiting connection now. */
 void ns_port_accept(struct ns_port *p);
 /* Guest connections a stream port has accepted so far. */
 unsigned ns_port_connections(const struct ns_port *p);
-/* The port's URL: "ptp://PATH" (eth0=vde,URL) or "bess://PATH". */
+/* The port's URL: "bess://PATH" for a guest port (node.c makes it
+ * vecN:transport=bess,dst=PATH), an uplink's own URL. */
 const char *ns_port_url(const struct ns_port *p);
 /* Record every frame through the port (both directions) into a pcap file
  * (LINKTYPE_ETHERNET, nanosecond timestamps).  0 on success.  A second

@@ -17,8 +17,6 @@
 #include "netsim/netsim.h"
 
 #define NS_BATCH 32		/* frames per recvmmsg/sendmmsg */
-#define NS_DEEPQ_LEN 1024	/* receive queue of a guest port, in frames (deepq.c) */
-#define NS_DEEPQ_BATCH 32	/* sockets made per trip to their namespace */
 #define NS_FRAME_MAX 65536	/* largest datagram accepted */
 #define NS_ETH_HLEN 14		/* shorter frames are dropped */
 #define NS_FLOOD (-1)		/* lookup result: destination unknown */
@@ -175,18 +173,15 @@ struct ns_port {
 	struct ns_switch *sw;
 	int idx;			/* index in sw->port, the MAC table's port id */
 	char *name;
-	char *url;			/* "ptp://PATH" */
-	int fd;
+	char *url;			/* "bess://PATH", or an uplink's URL */
+	int fd;				/* the guest's connection, an uplink's fd, or -1 */
 	struct vdeconn *ext;		/* an uplink: a plug of libvdeplug's (uplink.c) */
 	int ext_errno;			/* the uplink's far end failed for good */
 	unsigned bound : 1;		/* we bound PATH: unlink it at the end */
 	unsigned polled : 1;		/* fd is in the loop */
-	unsigned stream : 1;		/* a SEQPACKET port: fd is the guest's connection (stream.c) */
 	unsigned lpolled : 1;		/* lfd is in the loop */
-	int lfd;			/* stream: the listener at PATH; else -1 */
-	unsigned connections;		/* stream: guest connections accepted */
-	struct sockaddr_un peer;	/* PATH+, where the guest binds */
-	socklen_t peerlen;
+	int lfd;			/* a guest port's listener at PATH; else -1 */
+	unsigned connections;		/* guest connections accepted (stream.c) */
 	struct ns_counters c;
 	struct ns_pcap *cap;
 	struct ns_tap *tap;		/* a live capture stream (ns_port_tap) */
@@ -275,10 +270,6 @@ struct ns_fabric {
 	unsigned char *buf;		/* NS_BATCH * NS_FRAME_MAX */
 	struct mmsghdr rx[NS_BATCH];
 	struct iovec rxiov[NS_BATCH];
-	/* guest port sockets made with a deep receive queue (deepq.c) */
-	int deepq_pool[NS_DEEPQ_BATCH];
-	int deepq_n;
-	const char *deepq_why;		/* NULL while the namespace works */
 };
 
 
@@ -289,7 +280,6 @@ void ns_port_discard(struct ns_port *p);
 void ns_rx_batch(struct ns_port *in, int n);
 void ns_port_readable(int fd, uint32_t events, void *arg);
 void ns_set_bufsize(int fd);
-int ns_path_claim(const char *name, const char *path, int type, char *err, size_t errlen);
 
 /* stream.c */
 void ns_stream_drop(struct ns_port *p);
@@ -298,9 +288,5 @@ void ns_stream_drop(struct ns_port *p);
 void ns_uplink_readable(int fd, uint32_t events, void *arg);
 void ns_uplink_flush(struct ns_port *p);
 void ns_uplink_close(struct ns_port *p);
-
-/* deepq.c: an AF_UNIX datagram socket for a guest port */
-int ns_deepq_socket(struct ns_fabric *f);
-void ns_deepq_fini(struct ns_fabric *f);
 
 #endif

@@ -4,7 +4,8 @@
  * connects to PATH when the guest brings the interface up, and every
  * message on the connection is one Ethernet frame.
  *
- * Against the ptp:// port (fabric.c), a stream port:
+ * Against a vdeplug4 ptp:// link (eth0=vde,ptp://PATH, what umlab used
+ * before, see README.md), a stream port:
  *  - has no helper process: Debian's linux.uml runs a vde_plug process
  *    per VDE NIC and relays every frame through it; the vector driver
  *    talks to our socket itself, with recvmmsg/sendmmsg batches of its
@@ -32,6 +33,33 @@
 
 #include "core/loop.h"
 #include "netsim/netsim_int.h"
+
+/* Make path free for a port: refuse it if a socket there answers
+ * (somebody's live lab), remove it if none does (a leftover).  0, or -1
+ * and err. */
+static int
+path_claim(const char *name, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int probe, live;
+
+	if (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if ((probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return 0;
+	/* EPROTOTYPE: a live socket of another kind; EAGAIN: a full backlog */
+	live = connect(probe, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EPROTOTYPE ||
+	    errno == EAGAIN;
+	close(probe);
+	if (live) {
+		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(EADDRINUSE));
+		return -1;
+	}
+	(void)unlink(path);
+	return 0;
+}
 
 /* Forget p's guest connection: frames for it are dropped until the next. */
 void
@@ -86,7 +114,7 @@ stream_accept(int lfd, uint32_t events, void *arg)
 }
 
 struct ns_port *
-ns_port_new_stream(struct ns_switch *sw, const char *name, const char *path,
+ns_port_new(struct ns_switch *sw, const char *name, const char *path,
     char *err, size_t errlen)
 {
 	struct ns_fabric *f = sw->f;
@@ -99,7 +127,7 @@ ns_port_new_stream(struct ns_switch *sw, const char *name, const char *path,
 		return NULL;
 	}
 	memcpy(self.sun_path, path, plen);
-	if (ns_path_claim(name, path, SOCK_SEQPACKET, err, errlen) < 0)
+	if (path_claim(name, path, err, errlen) < 0)
 		return NULL;
 	if ((p = ns_port_alloc(sw, name, err, errlen)) == NULL)
 		return NULL;
@@ -109,7 +137,6 @@ ns_port_new_stream(struct ns_switch *sw, const char *name, const char *path,
 		ns_port_discard(p);
 		return NULL;
 	}
-	p->stream = 1;
 	if ((p->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(p->lfd, (struct sockaddr *)&self, sizeof(self)) == -1) {
 		snprintf(err, errlen, "port %s: bind %s: %s", name, path, strerror(errno));
@@ -133,7 +160,7 @@ ns_port_new_stream(struct ns_switch *sw, const char *name, const char *path,
 void
 ns_port_accept(struct ns_port *p)
 {
-	if (p->stream && p->lfd >= 0)
+	if (p->lfd >= 0)
 		stream_accept(p->lfd, EPOLLIN, p);
 }
 

@@ -16,7 +16,6 @@
 #include "config.h"
 #include "core/lab.h"
 #include "core/util.h"
-#include "netsim/netsim.h"
 #include "scenarios/cmd.h"
 #include "scenarios/kathara.h"
 #include "scenarios/runtime.h"
@@ -96,14 +95,6 @@ cmd_doctor(int argc, char **argv)
 		printf("  note Landlock is not available here: guests are not confined by Landlock\n");
 	if (getuid() == 0)
 		printf("  note running as root: guests run under an unprivileged uid\n");
-	{
-		struct ns_fabric *f = ns_fabric_new(NULL);
-		char note[256];
-
-		if (f != NULL)
-			printf("  note fabric: %s\n", ns_fabric_queue_note(f, note, sizeof(note)));
-		ns_fabric_free(f);
-	}
 	if (argc == 2) {
 		struct lab *lab = lab_new("doctor");
 		struct kathara_lab *kl;

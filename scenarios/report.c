@@ -340,12 +340,6 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "duration_s", json_real(s->duration_s));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
 	json_object_set_new(r, "confinement", json_string(confine_kind()));
-	if (s->rt != NULL && rt_fabric(s->rt) != NULL) {
-		char note[256];
-
-		json_object_set_new(r, "fabric_queues",
-		    json_string(ns_fabric_queue_note(rt_fabric(s->rt), note, sizeof(note))));
-	}
 	json_object_set_new(r, "nodes", scn_nodes_json(s));
 	json_object_set_new(r, "links", scn_links_json(s));
 	if (s->lab->nuplinks > 0)

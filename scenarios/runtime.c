@@ -5,7 +5,7 @@
  * 108 bytes):
  *   RUN/pid            the controller's pid, for stale-folder sweeps
  *   RUN/umlab-init     a copy of the init, readable by any guest uid
- *   RUN/net/NODE.IFACE the fabric's end of each guest NIC (ptp://)
+ *   RUN/net/NODE.IFACE the fabric's end of each guest NIC (bess://, stream.c)
  *   RUN/n/NODE/        the node's uml_dir (umid folder, mconsole)
  */
 #define _GNU_SOURCE
@@ -693,7 +693,7 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 
 		/* a stream port: the guest's vector driver connects to PATH
 		 * (netsim/stream.c) */
-		k->rt = ns_port_new_stream(k->sw->rt, k->name, path, err, errlen);
+		k->rt = ns_port_new(k->sw->rt, k->name, path, err, errlen);
 		/* The guest (maybe another uid) connects to PATH. */
 		if (k->rt != NULL && rt->set_ids)
 			(void)!lchown(path, rt->uid, rt->gid);

@@ -15,19 +15,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/guestplug.h"
 #include "tests/unit/netrig.h"
 
 struct ns_port *
 port(struct rig *r, struct ns_switch *sw, int i, const char *name)
 {
-	char err[256], path[128], url[160];
+	char err[256], path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
 	if ((r->p[i] = ns_port_new(sw, name, path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
-	snprintf(url, sizeof(url), "ptp://%s", path);
-	if ((r->c[i] = vde_open(url, "test", NULL)) == NULL)
-		fail_msg("vde_open %s: %s", url, strerror(errno));
+	if ((r->c[i] = guest_plug(path)) == NULL)
+		fail_msg("connect %s: %s", path, strerror(errno));
 	return r->p[i];
 }
 

@@ -24,6 +24,7 @@
 #include "core/loop.h"
 #include "netsim/netsim.h"
 #include "netsim/netsim_int.h"
+#include "tests/unit/guestplug.h"
 
 #define MS 1000000LL
 #define N 100000
@@ -350,7 +351,7 @@ static int
 rig_setup(void **state)
 {
 	struct rig *r = calloc(1, sizeof(*r));
-	char err[256], path[128], url[160];
+	char err[256], path[128];
 	int i;
 
 	snprintf(r->dir, sizeof(r->dir), "/tmp/umlab-test-impair.XXXXXX");
@@ -366,9 +367,8 @@ rig_setup(void **state)
 		snprintf(path, sizeof(path), "%s/%s", r->dir, name);
 		if ((r->p[i] = ns_port_new(r->sw, name, path, err, sizeof(err))) == NULL)
 			fail_msg("%s", err);
-		snprintf(url, sizeof(url), "ptp://%s", path);
-		if ((r->c[i] = vde_open(url, "test", NULL)) == NULL)
-			fail_msg("vde_open %s: %s", url, strerror(errno));
+		if ((r->c[i] = guest_plug(path)) == NULL)
+			fail_msg("connect %s: %s", path, strerror(errno));
 	}
 	*state = r;
 	return 0;
