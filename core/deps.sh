@@ -5,8 +5,9 @@
 #   core/deps.sh --install-or-explain as root: apt-get install them;
 #                                     otherwise print the exact command and exit 1
 BUILD="autoconf automake libtool pkg-config make gcc libc6-dev libvdeplug-dev liblua5.4-dev libgraphviz-dev libpcap-dev libcmocka-dev libjansson-dev"
-# vdeplug: linux.uml's VDE transport runs /usr/bin/vde_plug; without it every guest NIC
-# fails with "vde_user_init: vde_open failed, errno = 2" (user-mode-linux does not depend on it).
+# vdeplug: linux.uml's VDE transport runs /usr/bin/vde_plug (user-mode-linux does not
+# depend on it); guests' cabled NICs use the vector driver, but a NIC with no cable is a
+# VDE null:// one and fails without it ("vde_user_init: vde_open failed, errno = 2").
 # e2fsprogs: persist disks (mkfs.ext4); dmsetup: disk faults in guests;
 # mount: the guests' mount(8) (a minimal root may lack it).
 RUN="user-mode-linux vdeplug iputils-ping iproute2 kmod e2fsprogs dmsetup mount"

@@ -89,20 +89,29 @@ node_state_name(enum node_state s)
 	return "?";
 }
 
+/* What a broken NIC prints on the console, and what to check. */
+static const char *const nic_hints[][2] = {
+	/* linux.uml's VDE transport needs vde_plug (netsim/README.md) */
+	{ "vde_open failed", "a guest NIC could not be opened; is the Debian package "
+			     "vdeplug installed?" },
+	/* the vector driver could not reach its fabric port */
+	{ "bess open:", "a guest NIC could not connect to its port in the lab's net/ folder" },
+};
+
 static void
 set_reason(struct node *n, const char *fmt, const char *detail)
 {
 	char *tail = file_tail(n->console_log, CONSOLE_TAIL_LINES);
 
 	free(n->reason);
-	if (strstr(tail, "vde_open failed") != NULL) {
-		/* linux.uml's VDE transport needs vde_plug (netsim/README.md). */
-		char *t = xasprintf("%s\n(hint: a guest NIC could not be opened; is the Debian "
-				    "package vdeplug installed?)", tail);
+	for (size_t i = 0; i < sizeof(nic_hints) / sizeof(nic_hints[0]); i++)
+		if (strstr(tail, nic_hints[i][0]) != NULL) {
+			char *t = xasprintf("%s\n(hint: %s)", tail, nic_hints[i][1]);
 
-		free(tail);
-		tail = t;
-	}
+			free(tail);
+			tail = t;
+			break;
+		}
 	if (*tail != '\0')
 		n->reason = xasprintf("%s%s%s; console ends with:\n%s", fmt, detail ? ": " : "",
 				      detail ? detail : "", tail);

@@ -28,7 +28,7 @@ struct node_config {
 	unsigned mem_mb;
 	int nnics;
 	struct {
-		char url[128];   /* vdeplug URL, e.g. ptp:///run/x/a.eth0 */
+		char url[128];   /* bess://PATH (a fabric port), or a vdeplug URL for eth=vde */
 		uint8_t mac[6];
 	} nics[NODE_MAX_NICS];
 	const char *setup;       /* agent SETUP text (guest/PROTOCOL.md) */
