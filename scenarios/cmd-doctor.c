@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +27,25 @@ struct doctor {
 	int bad;
 	char missing[512];
 };
+
+/* Whether the file at path holds the bytes of s (a kernel's strings). */
+static int
+file_has(const char *path, const char *s)
+{
+	struct stat st;
+	void *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
+		found = memmem(m, (size_t)st.st_size, s, strlen(s)) != NULL;
+		munmap(m, (size_t)st.st_size);
+	}
+	close(fd);
+	return found;
+}
 
 static void
 report(struct doctor *d, int ok, const char *what, const char *fix)
@@ -79,7 +100,10 @@ cmd_doctor(int argc, char **argv)
 	snprintf(what, sizeof(what), "guest kernel %s", kernel);
 	report(&d, access(kernel, X_OK) == 0, what, "apt-get install user-mode-linux");
 	need_pkg(&d, "user-mode-linux", "the guest kernel");
-	need_pkg(&d, "vdeplug", "linux.uml's VDE transport runs vde_plug; without it no guest NIC opens");
+	report(&d, file_has(kernel, "bess open:"),
+	       "the guest kernel has the vector network driver (guest NICs use it)",
+	       "build the guest kernel with CONFIG_UML_NET_VECTOR=y (Debian's has it)");
+	need_pkg(&d, "vdeplug", "linux.uml's VDE transport runs vde_plug, for a NIC with no cable");
 	need_pkg(&d, "iproute2", "ip, used by labs and tests");
 	need_pkg(&d, "iputils-ping", "ping, used by most labs");
 	need_pkg(&d, "kmod", "guests load kernel modules with insmod/modprobe");
