@@ -11,8 +11,8 @@ expect "the summary says passed" grep -q "5 checks passed, 0 failed; passed" "$T
 expect "report.json says passed" grep -q '"verdict": "passed"' "$out/report.json"
 expect "report.json has both nodes ready" sh -c "[ \$(grep -c '\"state\": \"ready\"\|\"state\": \"stopped\"' '$out/report.json') -ge 2 ]"
 
-pa=$out/pcap/a.eth0-s1.pcap
-pb=$out/pcap/b.eth0-s1.pcap
+pa=$out/pcap/a.eth0-s1.pcapng
+pb=$out/pcap/b.eth0-s1.pcapng
 expect "a's link was captured" test -s "$pa"
 expect "b's link was captured" test -s "$pb"
 req=$("$PCAP_COUNT" "$pa" "icmp[icmptype] == icmp-echo and src host 10.0.0.1 and dst host 10.0.0.2")
