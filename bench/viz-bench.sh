@@ -72,7 +72,7 @@ awk 'BEGIN {
 		printf "  {\"name\": \"n%d\", \"mem_mb\": 64, \"state\": \"stopped\", \"boot_s\": %.3f, \"reason\": \"stopped\", \"console\": \"console/n%d.log\", \"interfaces\": [{\"name\": \"eth0\", \"mac\": \"02:00:00:00:00:%02x\", \"address\": \"10.%d.0.%d/24\", \"link\": \"n%d.eth0-s%d\"}]}%s\n", i, 0.5 + i / 50.0, i, i, (i - 1) % 10 + 1, i, i, (i - 1) % 10 + 1, i < 100 ? "," : ""
 	printf " ], \"links\": [\n"
 	for (i = 1; i <= 100; i++)
-		printf "  {\"name\": \"n%d.eth0-s%d\", \"node\": \"n%d\", \"interface\": \"eth0\", \"switch\": \"s%d\", \"switch_kind\": \"switch\", \"frames_from_node\": %d, \"bytes_from_node\": %d, \"frames_to_node\": %d, \"bytes_to_node\": %d, \"drops\": 0, \"pcap\": \"pcap/n%d.eth0-s%d.pcap\"}%s\n", i, (i - 1) % 10 + 1, i, (i - 1) % 10 + 1, i * 7, i * 700, i * 9, i * 900, i, (i - 1) % 10 + 1, i < 100 ? "," : ""
+		printf "  {\"name\": \"n%d.eth0-s%d\", \"node\": \"n%d\", \"interface\": \"eth0\", \"switch\": \"s%d\", \"switch_kind\": \"switch\", \"frames_from_node\": %d, \"bytes_from_node\": %d, \"frames_to_node\": %d, \"bytes_to_node\": %d, \"drops\": 0, \"pcap\": \"pcap/n%d.eth0-s%d.pcapng\"}%s\n", i, (i - 1) % 10 + 1, i, (i - 1) % 10 + 1, i * 7, i * 700, i * 9, i * 900, i, (i - 1) % 10 + 1, i < 100 ? "," : ""
 	printf " ], \"checks\": [\n"
 	for (i = 1; i <= 200; i++)
 		printf "  {\"name\": \"check %d: n%d reaches its gateway\", \"passed\": true, \"time_s\": %.2f, \"where\": \"bench100.lua:%d\", \"detail\": \"64 bytes from 10.0.0.1: icmp_seq=1\"}%s\n", i, (i - 1) % 100 + 1, 3 + i * 0.13, i + 10, i < 200 ? "," : ""

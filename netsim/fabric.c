@@ -266,7 +266,7 @@ ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errl
 	struct ns_pcap *c = NULL;
 	char e[256];
 
-	if (pcap_path != NULL && (c = ns_pcap_open(pcap_path, e, sizeof(e))) == NULL) {
+	if (pcap_path != NULL && (c = ns_pcap_open(pcap_path, p->name, e, sizeof(e))) == NULL) {
 		snprintf(err, errlen, "port %s: %s", p->name, e);
 		return -1;
 	}
@@ -953,29 +953,30 @@ ns_port_tap(struct ns_port *p, int fd, void (*gone)(void *arg), void *arg)
 }
 
 static void
-port_record(struct ns_port *p, const struct timespec *ts, const void *frame, size_t len)
+port_record(struct ns_port *p, enum ns_dir d, const struct timespec *ts, const void *frame,
+	    size_t len)
 {
 	if (p->cap != NULL)
-		ns_pcap_write(p->cap, ts, frame, len);
+		ns_pcap_write(p->cap, d, ts, frame, len);
 	if (p->tap != NULL)
 		tap_write(p, ts, frame, len);
 }
 
 static void
-capture_iov(struct ns_port *p, const struct msghdr *h)
+capture_iov(struct ns_port *p, enum ns_dir d, const struct msghdr *h)
 {
 	struct ns_fabric *f = p->sw->f;
 	size_t len = 0, i;
 
 	if (h->msg_iovlen == 1) {
-		port_record(p, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
+		port_record(p, d, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
 		return;
 	}
 	for (i = 0; i < h->msg_iovlen; i++) {
 		memcpy(f->scratch + len, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
 		len += h->msg_iov[i].iov_len;
 	}
-	port_record(p, &f->tv, f->scratch, len);
+	port_record(p, d, &f->tv, f->scratch, len);
 }
 
 static int64_t bp_retry(struct loop_timer *t, void *arg);
@@ -1067,7 +1068,8 @@ stall_send(struct ns_port *p, int64_t now)
 			p->c.tx_frames++;
 			p->c.tx_bytes += p->stall_len[i];
 			if (p->cap != NULL || p->tap != NULL)
-				port_record(p, &p->sw->f->tv, iov[i].iov_base, iov[i].iov_len);
+				port_record(p, NS_TO_NODE, &p->sw->f->tv, iov[i].iov_base,
+				    iov[i].iov_len);
 		}
 		memmove(p->stall, p->stall + (size_t)r * NS_STALL_SLOT,
 		    (size_t)(p->nstall - r) * NS_STALL_SLOT);
@@ -1147,7 +1149,7 @@ port_flush(struct ns_port *p)
 				p->c.tx_frames++;
 				p->c.tx_bytes += p->tx[k].msg_len;
 				if (p->cap != NULL || p->tap != NULL)
-					capture_iov(p, &p->tx[k].msg_hdr);
+					capture_iov(p, NS_TO_NODE, &p->tx[k].msg_hdr);
 			}
 			i += r;
 			continue;
@@ -1193,7 +1195,7 @@ ns_rx_batch(struct ns_port *in, int n)
 		in->c.rx_frames++;
 		in->c.rx_bytes += len;
 		if (in->cap != NULL || in->tap != NULL)
-			port_record(in, &f->tv, frame, len);
+			port_record(in, NS_FROM_NODE, &f->tv, frame, len);
 		if (len < NS_ETH_HLEN || (f->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			in->c.rx_errors++;
 			continue;

@@ -109,9 +109,10 @@ unsigned ns_port_connections(const struct ns_port *p);
 /* The port's URL: "bess://PATH" for a guest port (node.c makes it
  * vecN:transport=bess,dst=PATH), an uplink's own URL. */
 const char *ns_port_url(const struct ns_port *p);
-/* Record every frame through the port (both directions) into a pcap file
- * (LINKTYPE_ETHERNET, nanosecond timestamps).  0 on success.  A second
- * call finishes the previous file first; pcap_path NULL stops capturing. */
+/* Record every frame through the port (both directions) into a pcapng file
+ * (LINKTYPE_ETHERNET, nanosecond timestamps, an interface a direction).
+ * 0 on success.  A second call finishes the previous file first;
+ * pcap_path NULL stops capturing. */
 int ns_port_capture(struct ns_port *p, const char *pcap_path, char *err, size_t errlen);
 /* Limit the capture to max_bytes a file (0: none).  files <= 1: stop at
  * the limit; files > 1: a ring, PATH then PATH.1 .. PATH.(files-1), the

@@ -74,14 +74,19 @@ int ns_decide_v(enum ns_kind kind, struct ns_mactable *t, int nports, int in, in
 
 /* --- pcap.c --- */
 
-/* Captured bytes per frame at most (pcap snaplen). */
+/* Captured bytes per frame at most (the capture's snaplen). */
 #define NS_SNAPLEN 65535
 
 struct ns_pcap;
 struct ns_tap;
-struct ns_pcap *ns_pcap_open(const char *path, char *err, size_t errlen);
+/* A pcapng file at path; name (the port's, or NULL) goes into the
+ * interfaces' names: "NAME from node", "NAME to node". */
+struct ns_pcap *ns_pcap_open(const char *path, const char *name, char *err, size_t errlen);
 struct timespec;
-void ns_pcap_write(struct ns_pcap *c, const struct timespec *ts, const void *frame, size_t len);
+/* One frame, on the interface of its direction d, with epb_flags saying
+ * d too (NS_FROM_NODE: inbound; NS_TO_NODE: outbound). */
+void ns_pcap_write(struct ns_pcap *c, enum ns_dir d, const struct timespec *ts,
+		   const void *frame, size_t len);
 /* At most max_bytes a file (0: no limit); files > 1: a ring of that many. */
 void ns_pcap_limit(struct ns_pcap *c, uint64_t max_bytes, int files);
 /* Frames not written because the limit was reached. */

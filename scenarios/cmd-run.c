@@ -220,7 +220,7 @@ const struct cmd_entry cmd_run_entry = {
 	"\n"
 	"Results in DIR: report.html (the page to read), report.json (verdict,\n"
 	"checks, nodes, links, faults), junit.xml, faults.log (the reproducible\n"
-	"fault schedule), topology.svg, pcap/LINK.pcap for every link,\n"
+	"fault schedule), topology.svg, pcap/LINK.pcapng for every link,\n"
 	"console/NODE.log for every node.\n"
 	"\n"
 	"Exit status: 0 every check passed; 1 a check failed or the lab broke;\n"

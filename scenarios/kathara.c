@@ -71,7 +71,7 @@ static const struct image {
 	{ "kathara/p4", 0, "iproute2 iputils-ping",
 	  "P4 (bmv2, simple_switch) is not packaged in Debian 12; its programs will be missing", 0 },
 	{ "wireshark", 1, "",
-	  "not started: it is a desktop tool that watches traffic; umlab's own capture (a pcap file "
+	  "not started: it is a desktop tool that watches traffic; umlab's own capture (a pcapng file "
 	  "per link, under pcap/) serves this", 1 },
 };
 

@@ -173,7 +173,7 @@ scn_links_json(struct scn *s)
 			json_object_set_new(o, "to_node", dir_json(k->rt, NS_TO_NODE));
 			json_object_set_new(o, "from_node", dir_json(k->rt, NS_FROM_NODE));
 			if (s->o.capture)
-				json_object_set_new(o, "pcap", json_sprintf("pcap/%s.pcap", k->name));
+				json_object_set_new(o, "pcap", json_sprintf("pcap/%s.pcapng", k->name));
 		}
 		json_array_append_new(arr, o);
 	}

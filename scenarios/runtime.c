@@ -705,7 +705,7 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		ns_port_set_vlan(k->rt, k->vlan);
 		if (!rt->o.capture)
 			continue;
-		pcap = xasprintf("%s/pcap/%s.pcap", rt->o.outdir, k->name);
+		pcap = xasprintf("%s/pcap/%s.pcapng", rt->o.outdir, k->name);
 		if (ns_port_capture(k->rt, pcap, err, errlen) < 0) {
 			free(pcap);
 			free(netdir);

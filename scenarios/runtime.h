@@ -33,7 +33,7 @@ struct rt_options {
 	const char *outdir;      /* console/, pcap/ go here */
 	const char *kernel;      /* NULL: the configured linux.uml */
 	const char *init;        /* NULL: found next to the umlab binary */
-	int capture;             /* write pcap/<link>.pcap */
+	int capture;             /* write pcap/<link>.pcapng */
 	int max_booting;         /* bounded parallel boots; 0: a default */
 	int quiet;               /* no progress line */
 	const char *const *ro_paths; /* host folders every guest may read (the lab's

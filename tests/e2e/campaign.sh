@@ -94,6 +94,6 @@ expect "before any run" [ ! -d "$T/c4" ]
 	> "$T/c5.out" 2>&1
 expect_eq "a campaign of labs/two-hosts exits 0" 0 "$?"
 expect_eq "its 3 runs passed" 3 "$(count_outcome "$T/c5/results.csv" passed)"
-expect "each run left its captures" [ -f "$T/c5/runs/0002/pcap/a.eth0-s1.pcap" ]
+expect "each run left its captures" [ -f "$T/c5/runs/0002/pcap/a.eth0-s1.pcapng" ]
 expect "no guest kernel is left" wait_for 5 no_guests
 finish

@@ -24,7 +24,7 @@ for n in h1 r1 h2; do
 done
 expect "h1 keeps its MAC from lab.conf" grep -q '"mac": "02:00:00:00:01:01"' "$out/report.json"
 expect "r1's eth1 is on collision domain lan2" grep -q '"link": "r1.eth1-lan2"' "$out/report.json"
-expect "each link was captured" test -f "$out/pcap/r1.eth1-lan2.pcap"
+expect "each link was captured" test -f "$out/pcap/r1.eth1-lan2.pcapng"
 expect "the plan runs r1.startup with set -x" grep -q -- "-x /run/umlab-kathara/startup > /var/log/startup.log" \
 	"$out/kathara/r1.startup.sh"
 expect "the plan carries r1.startup itself" grep -q "ip address add 10.0.1.254/24 dev eth0" "$out/kathara/r1.startup.sh"

@@ -38,7 +38,7 @@ static const char report_ok[] =
 	" \"links\": ["
 	"  {\"name\": \"alpha.eth0-s1\", \"node\": \"alpha\", \"interface\": \"eth0\", \"switch\": \"s1\","
 	"   \"switch_kind\": \"switch\", \"frames_from_node\": 12, \"bytes_from_node\": 900,"
-	"   \"frames_to_node\": 11, \"bytes_to_node\": 800, \"drops\": 0, \"pcap\": \"pcap/alpha.eth0-s1.pcap\"},"
+	"   \"frames_to_node\": 11, \"bytes_to_node\": 800, \"drops\": 0, \"pcap\": \"pcap/alpha.eth0-s1.pcapng\"},"
 	"  {\"name\": \"beta.eth0-s1\", \"node\": \"beta\", \"interface\": \"eth0\", \"switch\": \"s1\","
 	"   \"switch_kind\": \"switch\", \"frames_from_node\": 3, \"bytes_from_node\": 200,"
 	"   \"frames_to_node\": 4, \"bytes_to_node\": 300, \"drops\": 2}],"
@@ -75,7 +75,7 @@ test_names_nodes_and_checks(void **state)
 	assert_non_null(strstr(h, "FAIL</span></td><td>&lt;script&gt;"));
 	assert_non_null(strstr(h, "umlab run -o out x.lua"));
 	assert_non_null(strstr(h, "cd /home/t &amp;&amp; "));
-	assert_non_null(strstr(h, "pcap/alpha.eth0-s1.pcap"));
+	assert_non_null(strstr(h, "pcap/alpha.eth0-s1.pcapng"));
 	/* Inline topology with states and counters, and a timeline. */
 	assert_non_null(strstr(h, "<svg role=\"img\" aria-label=\"topology\""));
 	assert_non_null(strstr(h, ">crashed<"));

@@ -265,7 +265,7 @@ rig_setup(void **state)
 	{
 		char path[128];
 
-		snprintf(path, sizeof(path), "%s/a.pcap", r->dir);
+		snprintf(path, sizeof(path), "%s/a.pcapng", r->dir);
 		memcpy(r->path[3], path, sizeof(path));
 	}
 	*state = r;
@@ -421,10 +421,11 @@ test_ports_forward_capture_count(void **state)
 		assert_int_equal(h->caplen, want[frames]);
 		assert_int_equal(h->len, want[frames]);
 		assert_true(h->ts.tv_sec > 1600000000);
+		/* the source MAC, as far as captured (the runt has 4 bytes of it) */
 		if (frames == 1)
 			assert_memory_equal(data + 6, mac_b, 6);
 		else
-			assert_memory_equal(data + 6, mac_a, 6);
+			assert_memory_equal(data + 6, mac_a, h->caplen < 12 ? h->caplen - 6 : 6);
 		frames++;
 	}
 	pcap_close(pc);
@@ -450,6 +451,111 @@ count_frames(const char *path, int *nano)
 	return n;
 }
 
+/* A pcapng file's blocks, checked as they are read. */
+struct ng {
+	int nidb, nepb;
+	char ifname[2][64];
+	struct {
+		uint32_t ifid, caplen, len, flags;
+		uint64_t ts;
+		uint8_t src[6];
+	} epb[8];
+	size_t size;
+};
+
+static uint32_t
+u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint16_t
+u16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static void
+parse_pcapng(const char *path, struct ng *ng)
+{
+	static uint8_t buf[1 << 16];
+	FILE *fp = fopen(path, "rb");
+	size_t n, off;
+
+	memset(ng, 0, sizeof(*ng));
+	if (fp == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	ng->size = n;
+	/* the SHB first: its type reads alike in both byte orders */
+	assert_true(n >= 28);
+	assert_int_equal(u32(buf), 0x0A0D0D0A);
+	assert_int_equal(u32(buf + 8), 0x1A2B3C4D);	/* our byte order */
+	assert_int_equal(u16(buf + 12), 1);
+	assert_int_equal(u16(buf + 14), 0);
+	for (off = 0; off < n;) {
+		uint32_t type = u32(buf + off), total = u32(buf + off + 4);
+		const uint8_t *b = buf + off, *o, *end;
+
+		assert_true(total >= 12 && total % 4 == 0 && off + total <= n);
+		assert_int_equal(u32(b + total - 4), total);	/* length at both ends */
+		if (off == 0)
+			assert_int_equal(type, 0x0A0D0D0A);
+		else
+			assert_int_not_equal(type, 0x0A0D0D0A);	/* one section */
+		end = b + total - 4;
+		if (type == 1) {	/* IDB */
+			int tsresol = -1;
+
+			assert_int_equal(ng->nepb, 0);	/* IDBs come first */
+			assert_true(ng->nidb < 2);
+			assert_int_equal(u16(b + 8), 1);	/* LINKTYPE_ETHERNET */
+			assert_int_equal(u32(b + 12), NS_SNAPLEN);
+			for (o = b + 16; o + 4 <= end && u16(o) != 0; o += 4 + ((u16(o + 2) + 3) & ~3)) {
+				if (u16(o) == 9) {
+					assert_int_equal(u16(o + 2), 1);
+					tsresol = o[4];
+				} else if (u16(o) == 2) {
+					assert_true(u16(o + 2) < 64);
+					memcpy(ng->ifname[ng->nidb], o + 4, u16(o + 2));
+				}
+			}
+			assert_int_equal(tsresol, 9);		/* nanoseconds */
+			ng->nidb++;
+		} else if (type == 6) {	/* EPB */
+			uint32_t caplen = u32(b + 20);
+
+			assert_int_equal(ng->nidb, 2);
+			assert_true(ng->nepb < 8);
+			ng->epb[ng->nepb].ifid = u32(b + 8);
+			ng->epb[ng->nepb].ts = (uint64_t)u32(b + 12) << 32 | u32(b + 16);
+			ng->epb[ng->nepb].caplen = caplen;
+			ng->epb[ng->nepb].len = u32(b + 24);
+			memcpy(ng->epb[ng->nepb].src, b + 28 + 6, 6);
+			ng->epb[ng->nepb].flags = 0xdeadbeef;
+			for (o = b + 28 + ((caplen + 3) & ~3u); o + 4 <= end && u16(o) != 0;
+			     o += 4 + ((u16(o + 2) + 3) & ~3)) {
+				if (u16(o) == 2) {
+					assert_int_equal(u16(o + 2), 4);
+					ng->epb[ng->nepb].flags = u32(o + 4);
+				}
+			}
+			assert_int_not_equal(ng->epb[ng->nepb].flags, 0xdeadbeef);
+			assert_true(ng->epb[ng->nepb].ifid < 2);
+			ng->nepb++;
+		}
+		off += total;
+	}
+	assert_int_equal(off, n);
+}
+
 /* Nanosecond timestamps; a size limit with a ring of three files. */
 static void
 test_capture_ring(void **state)
@@ -460,8 +566,9 @@ test_capture_ring(void **state)
 	VDECONN *a, *b;
 	int i, nano = 0;
 
-	/* 24-byte header + two 76-byte records a file */
-	ns_port_capture_limit(r->p[0], 24 + 2 * 76, 3);
+	/* SHB (44) and two IDBs (52 each: "a.eth0 from node", "a.eth0 to
+	 * node") + two 104-byte EPBs (60-byte frame, epb_flags) a file */
+	ns_port_capture_limit(r->p[0], 148 + 2 * 104, 3);
 	assert_int_equal(ns_port_capture(r->p[0], r->path[3], err, sizeof(err)), 0);
 	a = plug(r->path[0]);
 	b = plug(r->path[1]);
@@ -483,6 +590,71 @@ test_capture_ring(void **state)
 	assert_int_equal(count_frames(p1, &nano), 2);
 	assert_int_equal(count_frames(p2, &nano), 2);
 	assert_int_equal(access(p3, F_OK), -1);
+	/* each file of the ring is a section of its own: SHB, IDBs, EPBs */
+	{
+		const char *files[3] = { r->path[3], p1, p2 };
+		struct ng ng;
+
+		for (i = 0; i < 3; i++) {
+			parse_pcapng(files[i], &ng);
+			assert_int_equal(ng.nidb, 2);
+			assert_int_equal(ng.nepb, i == 0 ? 1 : 2);
+			assert_int_equal(ng.epb[0].ifid, 0);	/* a sent them */
+			assert_int_equal(ng.epb[0].flags & 3, 1);
+			assert_int_equal(ng.size, i == 0 ? 148 + 104 : 148 + 2 * 104);
+		}
+	}
+}
+
+/* The file's blocks, read by hand: the direction of every frame, by
+ * interface and by epb_flags. */
+static void
+test_capture_pcapng_direction(void **state)
+{
+	struct rig *r = *state;
+	uint8_t f[128], g[128];
+	char err[256];
+	VDECONN *a, *b;
+	struct ng ng;
+	int nano = 0;
+
+	assert_int_equal(ns_port_capture(r->p[0], r->path[3], err, sizeof(err)), 0);
+	a = plug(r->path[0]);
+	b = plug(r->path[1]);
+	/* a sends (into the fabric): from node */
+	mkframe(f, mac_bc, mac_a, 61);
+	assert_int_equal(vde_send(a, f, 61, 0), 61);
+	assert_int_equal(pump(r, b, g, sizeof(g)), 61);
+	/* b's answer is delivered to a: to node */
+	mkframe(f, mac_a, mac_b, 98);
+	assert_int_equal(vde_send(b, f, 98, 0), 98);
+	assert_int_equal(pump(r, a, g, sizeof(g)), 98);
+	vde_close(a);
+	vde_close(b);
+	ns_fabric_free(r->f);
+	r->f = NULL;
+
+	parse_pcapng(r->path[3], &ng);
+	assert_int_equal(ng.nidb, 2);
+	assert_string_equal(ng.ifname[0], "a.eth0 from node");
+	assert_string_equal(ng.ifname[1], "a.eth0 to node");
+	assert_int_equal(ng.nepb, 2);
+	assert_int_equal(ng.epb[0].ifid, 0);
+	assert_int_equal(ng.epb[0].flags & 3, 1);	/* inbound */
+	assert_int_equal(ng.epb[0].caplen, 61);
+	assert_int_equal(ng.epb[0].len, 61);
+	assert_memory_equal(ng.epb[0].src, mac_a, 6);
+	assert_int_equal(ng.epb[1].ifid, 1);
+	assert_int_equal(ng.epb[1].flags & 3, 2);	/* outbound */
+	assert_int_equal(ng.epb[1].caplen, 98);
+	assert_memory_equal(ng.epb[1].src, mac_b, 6);
+	/* nanoseconds since the epoch, in order */
+	assert_true(ng.epb[0].ts > 1600000000ULL * 1000000000ULL);
+	assert_true(ng.epb[1].ts >= ng.epb[0].ts);
+	assert_true(ng.epb[1].ts - ng.epb[0].ts < 60ULL * 1000000000ULL);
+	/* and libpcap reads it too, in nanoseconds */
+	assert_int_equal(count_frames(r->path[3], &nano), 2);
+	assert_true(nano);
 }
 
 static void
@@ -698,7 +870,7 @@ test_port_errors(void **state)
 	assert_null(ns_port_new(w, "w3", path, err, sizeof(err)));
 	assert_non_null(strstr(err, "two ports"));
 	/* a capture that cannot be written */
-	assert_int_equal(ns_port_capture(r->p[0], "/nonexistent/x.pcap", err, sizeof(err)), -1);
+	assert_int_equal(ns_port_capture(r->p[0], "/nonexistent/x.pcapng", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "port a.eth0: "));
 }
 
@@ -716,6 +888,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ports_forward_capture_count, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_restart, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_capture_ring, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_capture_pcapng_direction, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_burst_is_queued, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_uplink, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_port, rig_setup, rig_teardown),
