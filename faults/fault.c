@@ -89,6 +89,16 @@ fault_free(struct fault *f)
 }
 
 void
+fault_cancel_pending(struct fault_ctx *c)
+{
+	for (struct fault *f = c->faults; f; f = f->next)
+		if (f->timer) {
+			loop_timer_cancel(c->loop, f->timer);
+			f->timer = NULL;
+		}
+}
+
+void
 fault_clear_all(struct fault_ctx *c)
 {
 	for (struct fault *f = c->faults; f; f = f->next) {

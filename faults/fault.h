@@ -80,6 +80,9 @@ void fault_ctx_free(struct fault_ctx *c);
 int fault_schedule(struct fault_ctx *c, const struct fault_spec *spec, char *err, size_t errlen);
 /* Cancel every scheduled repetition and clear active faults. */
 void fault_clear_all(struct fault_ctx *c);
+/* No more injections or timed clears: the lab is stopping.  What is
+ * active stays until the stop ends it (fault_ctx_free clears the rest). */
+void fault_cancel_pending(struct fault_ctx *c);
 
 size_t fault_log_count(const struct fault_ctx *c);
 const struct fault_event *fault_log_get(const struct fault_ctx *c, size_t i);

@@ -137,6 +137,10 @@ scn_begin_teardown(struct scn *s)
 	if (s->phase >= SCN_TEARDOWN)
 		return;
 	s->phase = SCN_TEARDOWN;
+	/* the scenario is over: no fault fires into the stopping lab (a
+	 * freeze of a node that is exiting failed the run) */
+	if (s->faults != NULL)
+		fault_cancel_pending(s->faults);
 	if (s->rt != NULL)
 		rt_stop(s->rt);   /* on_stopped() breaks the loop */
 	else {
