@@ -279,6 +279,16 @@ open_channel(struct init *in)
 	t.c_cc[VTIME] = 0;
 	if (tcsetattr(in->chan, TCSANOW, &t) == -1)
 		fatal("%s: tcsetattr: %s", CHANNEL_PATH, strerror(errno));
+	/* After a reboot the line may still hold bytes the host sent to
+	 * the kernel before it: they are not for us (the host sends
+	 * nothing before our HELLO) */
+	{
+		char junk[512];
+
+		(void)tcflush(in->chan, TCIFLUSH);
+		while (read(in->chan, junk, sizeof(junk)) > 0)
+			;
+	}
 	if ((fl = fcntl(in->chan, F_GETFL)) == -1 ||
 	    fcntl(in->chan, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		fatal("%s: fcntl: %s", CHANNEL_PATH, strerror(errno));

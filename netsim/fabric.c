@@ -494,6 +494,7 @@ ns_trunk_new(struct ns_switch *a, struct ns_switch *b, const uint16_t *vlans, in
 		}
 		p[i]->sw = s;
 		p[i]->fd = -1;
+		p[i]->lfd = -1;
 		ns_port_set_trunk(p[i], vlans, n);
 		p[i]->idx = s->nports;
 		s->port[s->nports++] = p[i];
@@ -1224,9 +1225,14 @@ ns_port_readable(int fd, uint32_t events, void *arg)
 	struct ns_port *in = arg;
 	int n, k = 0;
 
-	(void)events;
-	if (in->paused)
-		return;		/* backpressure: an egress port is stalled */
+	if (in->paused) {
+		/* backpressure: an egress port is stalled.  A hangup is
+		 * reported even with no events asked for: take it now, or
+		 * the loop spins on it until the pause ends */
+		if (events & (EPOLLHUP | EPOLLERR))
+			ns_stream_drop(in);
+		return;
+	}
 	n = recvmmsg(fd, in->sw->f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
 	/* the guest's EOF reads as empty messages (recvmmsg fills the batch
 	 * with them): the frames before it, then the end */

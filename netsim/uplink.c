@@ -11,13 +11,17 @@
  * vde_datafd() is made non-blocking and polled like a guest port's.
  * Frames that the far end will not take are dropped and counted, never
  * held back: an uplink leaves the lab, and what lies beyond it is not
- * ours to wait for.
+ * ours to wait for.  A plugin whose vde_send blocks (vxvde's unicast
+ * socket, cmd://'s pipe) can still hold the loop up while the far end
+ * is slow: libvdeplug gives no non-blocking send.  A vde_switch that
+ * stops is seen only as failed sends (no_peer drops), not as an error.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <libvdeplug.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +73,17 @@ ns_uplink_new(struct ns_switch *sw, const char *name, const char *url, char *err
 	return p;
 }
 
+/* The far end is gone for good: stop listening rather than spin on it. */
+static void
+uplink_fail(struct ns_port *p, int err)
+{
+	p->ext_errno = err;
+	if (p->polled) {
+		loop_del_fd(p->sw->f->l, p->fd);
+		p->polled = 0;
+	}
+}
+
 void
 ns_uplink_readable(int fd, uint32_t events, void *arg)
 {
@@ -76,23 +91,29 @@ ns_uplink_readable(int fd, uint32_t events, void *arg)
 	struct ns_fabric *f = in->sw->f;
 	int n = 0, tries;
 
-	(void)fd;
-	(void)events;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		uplink_fail(in, ECONNRESET);
+		return;
+	}
 	if (in->paused)
 		return;		/* backpressure: an egress port is stalled */
 	for (tries = 0; n < NS_BATCH && tries < 2 * NS_BATCH; tries++) {
-		ssize_t r = vde_recv(in->ext, f->rxiov[n].iov_base, NS_FRAME_MAX, 0);
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t r;
 
+		/* some plugins block in vde_recv whatever the descriptor's
+		 * flags (vxvde waits in an epoll of its own): ask first,
+		 * except for the read the wakeup promised */
+		if (tries > 0 && poll(&pf, 1, 0) != 1)
+			break;
+		r = vde_recv(in->ext, f->rxiov[n].iov_base, NS_FRAME_MAX, 0);
 		if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				break;
-			/* the far end is gone for good (a stopped vde_switch):
-			 * stop listening rather than spin on the error */
-			in->ext_errno = errno;
-			if (in->polled) {
-				loop_del_fd(f->l, in->fd);
-				in->polled = 0;
-			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				uplink_fail(in, errno);
+			break;
+		}
+		if (r == 0) {		/* end of stream (non-frames read as 1) */
+			uplink_fail(in, ECONNRESET);
 			break;
 		}
 		if (r < NS_ETH_HLEN)
@@ -125,7 +146,8 @@ ns_uplink_flush(struct ns_port *p)
 			}
 			data = flat;
 		}
-		if (p->ext_errno == 0 && vde_send(p->ext, data, len, 0) == (ssize_t)len) {
+		/* some plugins add their own bytes (cmd:// returns len + 2) */
+		if (p->ext_errno == 0 && vde_send(p->ext, data, len, 0) >= (ssize_t)len) {
 			p->c.tx_frames++;
 			p->c.tx_bytes += len;
 		} else {

@@ -65,6 +65,8 @@ struct agent {
 	unsigned npending;
 	int down;		/* channel broken or closed: no more requests */
 	unsigned hellos;	/* agents that said HELLO on this channel */
+	int resync;		/* after a reboot, until READY: bytes for the old
+				 * agent may still reach the new one (below) */
 	int busy;		/* inside a dispatch from the loop */
 	int freed;		/* agent_free() called during a dispatch */
 };
@@ -163,6 +165,23 @@ fail_all(struct agent *a, const char *why)
 {
 	while (a->reqs != NULL)
 		req_finish(a, a->reqs, -1, why);
+}
+
+/* Fail the requests pending now, not those their callbacks start. */
+static void
+fail_older(struct agent *a, const char *why)
+{
+	struct req *old = a->reqs, *r;
+
+	a->reqs = NULL;
+	a->npending = 0;
+	while ((r = old) != NULL) {
+		old = r->next;
+		r->next = a->reqs;	/* back on the list for req_finish */
+		a->reqs = r;
+		a->npending++;
+		req_finish(a, r, -1, why);
+	}
 }
 
 static void
@@ -342,19 +361,25 @@ dispatch(struct agent *a, const struct proto_msg *m)
 			/* A new agent on the same channel: the guest rebooted
 			 * (UML re-execs itself and the serial line's fds
 			 * survive).  What was queued or in flight was for the
-			 * old one. */
+			 * old one.  Until READY, the new agent may still read
+			 * and answer requests the old one never took (they
+			 * were in the line): their replies and ACKs are
+			 * ignored, not taken as a broken channel. */
 			a->qoff = a->qlen = 0;
 			a->inflight = 0;
+			a->resync = 1;
 		}
 		if (a->ev->hello != NULL)
 			a->ev->hello(a->arg, proto_get_u32(m->payload), banner);
 		/* after the hello handler queued the new agent's setup, so
-		 * that requests the callbacks make come after it */
+		 * that requests the callbacks make come after it; and only
+		 * the requests of before: new ones are the new agent's */
 		if (a->hellos > 1)
-			fail_all(a, "the node rebooted");
+			fail_older(a, "the node rebooted");
 		return 0;
 	}
 	case PROTO_READY:
+		a->resync = 0;
 		if ((text = malloc(m->len + 1)) == NULL)
 			return 0;
 		text_copy(text, m->len + 1, m->payload, m->len);
@@ -364,7 +389,9 @@ dispatch(struct agent *a, const struct proto_msg *m)
 		return 0;
 	case PROTO_STDOUT:
 	case PROTO_STDERR:
-		if ((r = req_find(a, m->id)) == NULL) {
+		if ((r = req_find(a, m->id)) == NULL && a->resync)
+			return 0;	/* a request of before the reboot */
+		if (r == NULL) {
 			channel_fail(a, "agent: %s for unknown request %u",
 			    proto_type_name(m->type), m->id);
 			return -1;
@@ -389,7 +416,9 @@ dispatch(struct agent *a, const struct proto_msg *m)
 			channel_fail(a, "agent: EXIT of %u bytes, need 4 or 8", m->len);
 			return -1;
 		}
-		if ((r = req_find(a, m->id)) == NULL || r->kind != REQ_EXEC) {
+		if ((r = req_find(a, m->id)) == NULL && a->resync)
+			return 0;	/* a request of before the reboot */
+		if (r == NULL || r->kind != REQ_EXEC) {
 			channel_fail(a, "agent: EXIT for unknown request %u", m->id);
 			return -1;
 		}
@@ -404,7 +433,9 @@ dispatch(struct agent *a, const struct proto_msg *m)
 	case PROTO_FILE:
 	case PROTO_GETDATA:
 	case PROTO_DONE:
-		if ((r = req_find(a, m->id)) == NULL || r->kind == REQ_EXEC ||
+		if ((r = req_find(a, m->id)) == NULL && a->resync)
+			return 0;	/* a request of before the reboot */
+		if (r == NULL || r->kind == REQ_EXEC ||
 		    (m->type != PROTO_DONE && r->kind != REQ_GET)) {
 			channel_fail(a, "agent: %s for unknown transfer %u",
 			    proto_type_name(m->type), m->id);
@@ -449,6 +480,8 @@ dispatch(struct agent *a, const struct proto_msg *m)
 			return -1;
 		}
 		n = proto_get_u32(m->payload);
+		if (n > a->inflight && a->resync)
+			n = (uint32_t)a->inflight;	/* it counts bytes of before */
 		if (n > a->inflight) {
 			channel_fail(a, "agent: ACK of %u bytes, only %zu in flight",
 			    n, a->inflight);

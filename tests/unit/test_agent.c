@@ -399,6 +399,48 @@ test_exit_unknown_id(void **state)
 	assert_string_equal(f->error, "agent: EXIT for unknown request 42");
 }
 
+/*
+ * A second HELLO is the guest rebooting itself: pending requests end with
+ * "the node rebooted"; until READY, replies and ACKs meant for the old
+ * agent are ignored instead of breaking the channel; after READY a
+ * stranger's reply is an error again.
+ */
+static void
+test_second_hello_is_a_reboot(void **state)
+{
+	struct fx *f = *state;
+	struct result res = { 0 };
+	struct proto_msg m;
+	uint8_t hello[4], ack[4];
+	uint32_t id;
+
+	proto_put_u32(hello, PROTO_VERSION);
+	guest_send(f, PROTO_HELLO, 0, hello, sizeof(hello));
+	run_until(f, &f->hellos);
+	assert_true(agent_exec(f->agent, (const char *[]){ "sleep", "9", NULL }, on_result, &res) > 0);
+	id = guest_recv_exec(f, "sleep");
+
+	guest_send(f, PROTO_HELLO, 0, hello, sizeof(hello));
+	run_until(f, &res.done);
+	assert_int_equal(f->hellos, 2);
+	assert_true(res.has_error);
+	assert_string_equal(res.error, "the node rebooted");
+
+	guest_send(f, PROTO_STDOUT, id, "late", 4);
+	guest_exit(f, id, 0);
+	proto_put_u32(ack, 4096);
+	guest_send(f, PROTO_ACK, 0, ack, sizeof(ack));
+	assert_int_equal(agent_setup(f->agent, "hostname r1\n"), 0);
+	guest_recv(f, &m, PROTO_SETUP);
+	guest_send(f, PROTO_READY, m.id, "boot_ms 1\n", 10);
+	run_until(f, &f->readies);
+	assert_int_equal(f->errors, 0);
+
+	guest_exit(f, id, 0);
+	run_until(f, &f->errors);
+	assert_non_null(strstr(f->error, "EXIT for unknown request"));
+}
+
 static void
 test_eof_fails_pending(void **state)
 {
@@ -782,6 +824,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_unknown_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_fails_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_hello_is_a_reboot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_error_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_fails_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window, setup, teardown),

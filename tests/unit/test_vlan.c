@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libvdeplug.h>
 #include <poll.h>
 #include <stdio.h>
@@ -179,6 +180,27 @@ test_ring_loop_is_cut(void **state)
 	assert_int_equal(copies, 1);
 }
 
+/* Freeing a fabric with trunks closes only its own descriptors: a
+ * trunk end has none (it once closed fd 0, twice). */
+static void
+test_trunk_closes_nothing_of_ours(void **state)
+{
+	struct ns_fabric *f = ns_fabric_new(NULL);
+	struct ns_switch *a = ns_switch_new(f, "a", NS_SWITCH), *b = ns_switch_new(f, "b", NS_SWITCH);
+	char err[256];
+	int saved = dup(0), null = open("/dev/null", O_RDONLY);
+
+	(void)state;
+	assert_true(saved >= 0 && null >= 0);
+	assert_int_equal(dup2(null, 0), 0);
+	close(null);
+	assert_non_null(ns_trunk_new(a, b, NULL, 0, err, sizeof(err)));
+	ns_fabric_free(f);
+	assert_int_not_equal(fcntl(0, F_GETFD), -1);	/* still open */
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+}
+
 int
 main(void)
 {
@@ -186,6 +208,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_access_and_trunk, vlan_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_learning_per_vlan, vlan_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_ring_loop_is_cut, ring_setup, rig_teardown),
+		cmocka_unit_test(test_trunk_closes_nothing_of_ours),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
