@@ -401,15 +401,24 @@ set_sin(struct sockaddr *sa, in_addr_t a)
 static void
 rename_vector_nics(int s)
 {
-	for (int k = 0; k < 16; k++) {	/* node.h's NODE_MAX_NICS */
-		struct ifreq ifr;
+	/* only the ones that exist: an ioctl on a name the kernel does not
+	 * know makes it run modprobe for "netdev-NAME" (0.15 s each here) */
+	struct if_nameindex *all = if_nameindex(), *i;
 
+	for (i = all; i != NULL && i->if_index != 0; i++) {
+		struct ifreq ifr;
+		int k;
+
+		if (sscanf(i->if_name, "vec%d", &k) != 1)
+			continue;
 		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vec%d", k);
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
 		snprintf(ifr.ifr_newname, sizeof(ifr.ifr_newname), "eth%d", k);
-		if (ioctl(s, SIOCSIFNAME, &ifr) == -1 && errno != ENODEV)
-			warnmsg("rename vec%d to eth%d: %s", k, k, strerror(errno));
+		if (ioctl(s, SIOCSIFNAME, &ifr) == -1)
+			warnmsg("rename %s to eth%d: %s", i->if_name, k, strerror(errno));
 	}
+	if (all != NULL)
+		if_freenameindex(all);
 }
 
 /* Returns NULL or a static message. */
