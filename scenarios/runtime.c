@@ -61,6 +61,7 @@ struct rt {
 	struct reaper *reaper;
 	struct ns_fabric *fabric;
 	int *env_problem;       /* set when rt_start fails for want of the machine */
+	struct loop_timer *empty_timer;   /* a lab without nodes: started_empty */
 	struct rt_node *nodes;  /* lab->nnodes of them */
 	size_t nready, nbooting, next;
 	int starting;           /* between rt_start() and `started` */
@@ -633,6 +634,19 @@ start_more(struct rt *rt)
 	progress(rt);
 }
 
+/* A lab without nodes is ready as soon as the loop runs. */
+static int64_t
+started_empty(struct loop_timer *t, void *arg)
+{
+	struct rt *rt = arg;
+
+	(void)t;
+	rt->empty_timer = NULL;
+	if (rt->starting)
+		started(rt, 1, NULL);
+	return LOOP_TIMER_DONE;
+}
+
 int
 rt_start(struct rt *rt, char *err, size_t errlen)
 {
@@ -717,7 +731,9 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 	rt->starting = 1;
 	rt->t_start = loop_now();
 	if (lab->nnodes == 0) {
-		started(rt, 1, NULL);
+		/* ready at once, but from the loop: the caller (start() in
+		 * Lua) must get to wait first */
+		rt->empty_timer = loop_timer_add(rt->loop, 0, started_empty, rt);
 		return 0;
 	}
 	start_more(rt);
@@ -748,6 +764,8 @@ rt_free(struct rt *rt)
 {
 	if (rt == NULL)
 		return;
+	if (rt->empty_timer != NULL)
+		loop_timer_cancel(rt->loop, rt->empty_timer);
 	for (size_t i = 0; rt->nodes && i < rt->lab->nnodes; i++) {
 		node_free(rt->nodes[i].node);
 		rt->lab->nodes[i]->rt = NULL;

@@ -18,5 +18,10 @@ expect "junit.xml has no failure" sh -c "! grep -q '<failure' '$T/out/junit.xml'
 expect_eq "a failing run exits 1 under --tap too" 1 "$?"
 expect "TAP marks it not ok" grep -q "^not ok 2 - this address is unreachable" "$T/tapfail"
 expect "junit.xml records the failure" grep -q "<failure" "$T/fail/junit.xml"
+# a lab without nodes: start() returns (it once resumed the running coroutine)
+printf 'lab { name = "empty" }\nswitch("s")\nstart()\ncheck("start returned", true)\n' > "$T/empty.lua"
+"$UMLAB" run -o "$T/empty" "$T/empty.lua" > "$T/empty.out" 2>&1
+expect_eq "a lab without nodes starts and passes" 0 "$?"
+expect "its check ran after start()" grep -q "PASS  start returned" "$T/empty.out"
 expect "no guest is left" wait_for 2 no_guests
 finish
