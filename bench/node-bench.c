@@ -277,10 +277,12 @@ main(int argc, char **argv)
 
 		raws[i] = raw_boot(&cfg, argv[optind + 1]);
 		plain.setup = "hostname bench\n";
-		hostfs[i] = boot_once(&c, &plain, NULL);
-		boots[i] = boot_once(&c, &cfg, i == nboots - 1 ? &n : NULL);
+		boots[i] = boot_once(&c, &cfg, NULL);
+		hostfs[i] = boot_once(&c, &plain, i == nboots - 1 ? &n : NULL);
 	}
-	/* The last node stays up for the exec figures. */
+	/* The last node stays up for the exec figures: one on the plain
+	 * hostfs root, which shows this program where the host has it (a
+	 * private root shows only the system's folders). */
 	{
 		const char *t[] = { "true", NULL };
 		char count[16];
@@ -309,20 +311,27 @@ main(int argc, char **argv)
 				fprintf(stderr, "node-bench: forkexec: %s\n", c.out);
 				return 1;
 			}
-			if (sscanf(c.out, "%lf %lf", &fes[round], &vfes[round]) != 2)
+			if (sscanf(c.out, "%lf %lf", &fes[round], &vfes[round]) != 2) {
+				fprintf(stderr, "node-bench: %s forkexec: status %d, said: %s\n", self,
+				    c.r.status, c.out);
 				return 1;
+			}
 		}
 		nexecs = k;
 		fe = median(fes, 10);
 		vfe = median(vfes, 10);
-		if (run_exec(&c, n, mk) < 0)
+		if (run_exec(&c, n, mk) < 0) {
+			fprintf(stderr, "node-bench: mkfs in the guest: %s\n", c.out);
 			return 1;
+		}
 		t_guest = c.r.duration_ns / 1e9;
 		snprintf(cmd, sizeof(cmd), "truncate -s 1G %s/d.img && mkfs.ext4 -q -F -m 0 -E "
 			 "lazy_itable_init=1,lazy_journal_init=1 %s/d.img", dir, dir);
 		t_host = now_s();
-		if (system(cmd) != 0)
+		if (system(cmd) != 0) {
+			fprintf(stderr, "node-bench: %s failed\n", cmd);
 			return 1;
+		}
 		t_host = now_s() - t_host;
 		snprintf(cmd, sizeof(cmd), "%s/d.img", dir);
 		unlink(cmd);
