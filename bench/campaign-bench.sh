@@ -20,6 +20,7 @@ lab=$top/labs/two-hosts
 	export UMLAB_INIT="${top_builddir:-$top}/umlab-init"; } || :
 
 tmp=$(mktemp -d /tmp/campaign-bench.XXXXXX)
+chmod 711 "$tmp"	# as root, guests run as another uid and walk down to their folders
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export XDG_RUNTIME_DIR="$tmp/run"
 mkdir -p "$XDG_RUNTIME_DIR"

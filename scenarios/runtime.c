@@ -111,6 +111,35 @@ rt_find_init(void)
 	return buf;
 }
 
+/* The guests' uid must walk from / down to parent: a folder above it that
+ * it may not enter (an XDG_RUNTIME_DIR inside a 0700 folder) would only
+ * show as a guest that dies at once with an empty console.  1 and err
+ * naming the folder when so. */
+static int
+unreachable_above(const char *parent, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	char *p = xstrdup(parent), *slash;
+	int bad = 0;
+
+	while (!bad && (slash = strrchr(p, '/')) != NULL) {
+		struct stat st;
+		mode_t x;
+
+		*slash = '\0';
+		if (stat(*p ? p : "/", &st) != 0)
+			break;
+		x = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+		if (!(st.st_mode & x)) {
+			snprintf(err, errlen, "the guests' uid %u cannot enter %s (mode %04o) on the way "
+				 "to %s: chmod o+x it, or set XDG_RUNTIME_DIR elsewhere", (unsigned)uid,
+				 *p ? p : "/", (unsigned)(st.st_mode & 07777), parent);
+			bad = 1;
+		}
+	}
+	free(p);
+	return bad;
+}
+
 struct rt *
 rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct rt_events *ev,
        void *arg, int *env_problem, char *err, size_t errlen)
@@ -166,6 +195,14 @@ rt_new(struct loop *l, struct lab *lab, const struct rt_options *o, const struct
 		rt->uid = pw ? pw->pw_uid : 65534;
 		rt->gid = pw ? pw->pw_gid : 65534;
 		chmod(parent, 0711);
+		if (unreachable_above(parent, rt->uid, rt->gid, err, errlen)) {
+			*env_problem = 1;
+			rmdir(rt->dir);
+			free(rt->dir);
+			free(rt->kernel);
+			free(rt);
+			return NULL;
+		}
 	}
 	{
 		/* The guest's memory is a shared mapping of a file in TMPDIR;

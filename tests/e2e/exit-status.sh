@@ -54,6 +54,16 @@ UMLAB_KERNEL=/nonexistent/linux.uml "$UMLAB" doctor > "$T/doc2.out" 2>&1
 expect_eq "doctor without a guest kernel exits 3" 3 "$?"
 expect "and says how to fix it" grep -q "FIX  guest kernel /nonexistent/linux.uml: apt-get install user-mode-linux" "$T/doc2.out"
 
+if [ "$(id -u)" -eq 0 ]; then
+	# as root, guests run as another uid: a runtime folder it cannot reach
+	# is named before anything boots, not a guest that dies at once
+	mkdir -m 700 "$T/closed"
+	XDG_RUNTIME_DIR="$T/closed/run" "$UMLAB" run -o "$T/cl" "$top_srcdir/labs/two-hosts" \
+		> "$T/cl.out" 2>&1
+	expect_eq "a runtime folder the guests cannot reach exits 3" 3 "$?"
+	expect "and names the folder in the way" grep -q "cannot enter $T/closed (mode 0700)" "$T/cl.out"
+fi
+
 expect "no guest kernel is left" wait_for 2 no_guests
 expect "no runtime folder is left" no_rundirs
 finish
