@@ -14,20 +14,30 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static inline VDECONN *
-guest_plug(const char *path)
+/* The connection itself, for a test that watches it: an fd, or -1. */
+static inline int
+guest_connect(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	char url[32];
-	VDECONN *c;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%.107s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		fd = -1;
 	}
+	return fd;
+}
+
+static inline VDECONN *
+guest_plug(const char *path)
+{
+	char url[32];
+	VDECONN *c;
+	int fd = guest_connect(path);
+
+	if (fd < 0)
+		return NULL;
 	snprintf(url, sizeof(url), "seqpacket://%d", fd);
 	if ((c = vde_open(url, "test", NULL)) == NULL)
 		close(fd);

@@ -298,6 +298,17 @@ plug(const char *path)
 	return c;
 }
 
+/* A guest's vector driver, by hand, for a test that watches the
+ * connection itself. */
+static int
+vector_nic(const char *path)
+{
+	int fd = guest_connect(path);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
 /* Another program's end of a vdeplug4 ptp:// link at path. */
 static VDECONN *
 ptp_plug(const char *path)
@@ -695,16 +706,12 @@ static void
 test_burst_is_queued(void **state)
 {
 	struct rig *r = *state;
-	struct sockaddr_un to = { .sun_family = AF_UNIX };
 	uint8_t f[64], g[128];
 	VDECONN *b;
 	int fd, i, sent = 0, got = 0;
 
 	b = plug(r->path[1]);
-	/* a's guest, by hand, to send without blocking as UML does */
-	snprintf(to.sun_path, sizeof(to.sun_path), "%.100s", r->path[0]);
-	assert_true((fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	fd = vector_nic(r->path[0]);	/* to send without blocking as UML does */
 	mkframe(f, mac_b, mac_a, 64);
 	for (i = 0; i < 200; i++)
 		if (send(fd, f, sizeof(f), MSG_DONTWAIT) == (ssize_t)sizeof(f))
@@ -763,20 +770,6 @@ test_uplink(void **state)
 	    "No such file or directory");
 	assert_null(ns_uplink_new(r->sw, "lan0.up2", "", err, sizeof(err)));
 	assert_string_equal(err, "uplink lan0.up2: no URL");
-}
-
-/* A guest's vector driver, by hand: a SEQPACKET connection to path, for
- * a test that watches the connection itself. */
-static int
-vector_nic(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-
-	snprintf(a.sun_path, sizeof(a.sun_path), "%.100s", path);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
 }
 
 /* Run the loop until fd has a message (or 2 s pass); its length, 0 at
