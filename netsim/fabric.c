@@ -963,21 +963,32 @@ port_record(struct ns_port *p, enum ns_dir d, const struct timespec *ts, const v
 		tap_write(p, ts, frame, len);
 }
 
+/* A queued frame in one piece: as it is, or gathered into the fabric's
+ * scratch buffer when a tag was pushed or popped (several iovecs). */
+const void *
+ns_frame_flat(struct ns_fabric *f, const struct msghdr *h, size_t *len)
+{
+	size_t i;
+
+	if (h->msg_iovlen == 1) {
+		*len = h->msg_iov[0].iov_len;
+		return h->msg_iov[0].iov_base;
+	}
+	for (*len = 0, i = 0; i < h->msg_iovlen; i++) {
+		memcpy(f->scratch + *len, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
+		*len += h->msg_iov[i].iov_len;
+	}
+	return f->scratch;
+}
+
 static void
 capture_iov(struct ns_port *p, enum ns_dir d, const struct msghdr *h)
 {
 	struct ns_fabric *f = p->sw->f;
-	size_t len = 0, i;
+	size_t len;
+	const void *frame = ns_frame_flat(f, h, &len);
 
-	if (h->msg_iovlen == 1) {
-		port_record(p, d, &f->tv, h->msg_iov[0].iov_base, h->msg_iov[0].iov_len);
-		return;
-	}
-	for (i = 0; i < h->msg_iovlen; i++) {
-		memcpy(f->scratch + len, h->msg_iov[i].iov_base, h->msg_iov[i].iov_len);
-		len += h->msg_iov[i].iov_len;
-	}
-	port_record(p, d, &f->tv, f->scratch, len);
+	port_record(p, d, &f->tv, frame, len);
 }
 
 static int64_t bp_retry(struct loop_timer *t, void *arg);

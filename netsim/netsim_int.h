@@ -283,6 +283,7 @@ struct ns_port *ns_port_alloc(struct ns_switch *sw, const char *name, char *err,
 void ns_port_attach(struct ns_port *p);
 void ns_port_discard(struct ns_port *p);
 void ns_rx_batch(struct ns_port *in, int n);
+const void *ns_frame_flat(struct ns_fabric *f, const struct msghdr *h, size_t *len);
 void ns_port_readable(int fd, uint32_t events, void *arg);
 void ns_set_bufsize(int fd);
 

@@ -130,22 +130,12 @@ void
 ns_uplink_flush(struct ns_port *p)
 {
 	struct ns_iq *q = &p->q[NS_TO_NODE];
-	unsigned char *flat = p->sw->f->scratch;
 	unsigned i;
 
 	for (i = 0; i < p->ntx; i++) {
-		const struct msghdr *h = &p->tx[i].msg_hdr;
-		const void *data = h->msg_iov[0].iov_base;
-		size_t len = h->msg_iov[0].iov_len;
+		size_t len;
+		const void *data = ns_frame_flat(p->sw->f, &p->tx[i].msg_hdr, &len);
 
-		if (h->msg_iovlen > 1) {	/* a tag pushed or popped */
-			len = 0;
-			for (size_t k = 0; k < h->msg_iovlen; k++) {
-				memcpy(flat + len, h->msg_iov[k].iov_base, h->msg_iov[k].iov_len);
-				len += h->msg_iov[k].iov_len;
-			}
-			data = flat;
-		}
 		/* some plugins add their own bytes (cmd:// returns len + 2) */
 		if (p->ext_errno == 0 && vde_send(p->ext, data, len, 0) >= (ssize_t)len) {
 			p->c.tx_frames++;
