@@ -1,9 +1,10 @@
 #!/bin/sh
-# fabric-bench.sh - frames/s between two libvdeplug plugs, three ways in one
-# run: through umlab's fabric (a 2-port switch; the plugs connect to its
-# ports as a guest's vector driver does and speak through libvdeplug's
-# seqpacket plugin), through vde_switch, and over a bare ptp:// link.
-# Prints each figure and the fabric's ratios.
+# fabric-bench.sh - frames/s between two libvdeplug plugs, four ways in one
+# run: through umlab's fabric (a 2-port switch) with umlab:// plugs (its
+# own plugin, libvdeplug_umlab.so: shared-memory rings), through the same
+# fabric with plugs that connect as a guest's vector driver does and speak
+# through libvdeplug's seqpacket plugin, through vde_switch (vde:// plugs),
+# and over a bare ptp:// link.  Prints each figure and the fabric's ratios.
 #
 # usage: fabric-bench.sh [SECONDS] [SIZES] [REPS]   (defaults: 3, "64 1500", 3)
 # Each size runs the three setups in turn REPS times and prints the medians:
@@ -18,6 +19,13 @@ reps=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 fb=${FABRIC_BENCH:-${top_builddir:-$here/..}/bench/fabric-bench}
 [ -x "$fb" ] || { echo "fabric-bench.sh: no binary at $fb (set FABRIC_BENCH)" >&2; exit 1; }
+plugdir=${top_builddir:-$here/..}/netsim
+[ -f "$plugdir/libvdeplug_umlab.so" ] || { echo "fabric-bench.sh: no $plugdir/libvdeplug_umlab.so" >&2; exit 1; }
+sysplug=$(dirname "$(${CC:-cc} -print-file-name=libvdeplug.so)")/vdeplug
+[ -d "$sysplug" ] || sysplug=/usr/lib/x86_64-linux-gnu/vdeplug
+# libvdeplug looks only in VDEPLUGIN_PATH when it is set
+VDEPLUGIN_PATH=$plugdir:$sysplug
+export VDEPLUGIN_PATH
 command -v vde_switch >/dev/null || { echo "fabric-bench.sh: vde_switch missing (package vde2)" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/fabric-bench.XXXXXX)
@@ -58,10 +66,19 @@ median() {
 }
 
 for size in $sizes; do
-	fabs= vdes= ptps= drops=
+	shms= fabs= vdes= ptps= drops=
 	rep=0
 	while [ $rep -lt "$reps" ]; do
 		rep=$((rep + 1))
+
+		# umlab's fabric, umlab:// plugs
+		rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
+		rm -f "$tmp/host.out"
+		"$fb" host "$tmp/fab" >"$tmp/host.out" 2>"$tmp/host.log" &
+		hostpid=$!
+		wait_ready "$tmp/host.out"
+		shms="$shms $(measure "umlab://$tmp/fab/b" "umlab://$tmp/fab/a" "$size")"
+		kill "$hostpid"; wait "$hostpid" || :; hostpid=
 
 		# umlab's fabric: the plugs connect to its ports as guests do
 		rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
@@ -90,11 +107,14 @@ for size in $sizes; do
 		# bare ptp: the receiver opens first and binds the path
 		ptps="$ptps $(measure "ptp://$tmp/p" "ptp://$tmp/p" "$size")"
 	done
-	fab=$(echo "$fabs" | median) vde=$(echo "$vdes" | median) ptp=$(echo "$ptps" | median)
+	shm=$(echo "$shms" | median) fab=$(echo "$fabs" | median)
+	vde=$(echo "$vdes" | median) ptp=$(echo "$ptps" | median)
 	drop=$(echo "$drops" | median)
-	awk -v s="$size" -v f="$fab" -v v="$vde" -v p="$ptp" -v d="$drop" -v r="$reps" 'BEGIN {
-		printf "%5d-byte frames, median of %d: fabric %8.0f/s  vde_switch %8.0f/s  ptp %8.0f/s  " \
-		    "fabric/vde_switch %.2f  fabric/ptp %.2f  (fabric dropped %d%% at egress)\n",
-		    s, r, f, v, p, (v > 0 ? f / v : 0), (p > 0 ? f / p : 0), d }'
-	echo "      runs: fabric$fabs; vde_switch$vdes; ptp$ptps"
+	awk -v s="$size" -v m="$shm" -v f="$fab" -v v="$vde" -v p="$ptp" -v d="$drop" -v r="$reps" 'BEGIN {
+		printf "%5d-byte frames, median of %d: fabric umlab:// %8.0f/s  fabric seqpacket %8.0f/s  " \
+		    "vde_switch %8.0f/s  ptp %8.0f/s\n", s, r, m, f, v, p
+		printf "      fabric umlab://: /vde_switch %.2f  /ptp %.2f   " \
+		    "fabric seqpacket: /vde_switch %.2f  /ptp %.2f  (dropped %d%% at egress)\n",
+		    (v > 0 ? m / v : 0), (p > 0 ? m / p : 0), (v > 0 ? f / v : 0), (p > 0 ? f / p : 0), d }'
+	echo "      runs: umlab://$shms; seqpacket$fabs; vde_switch$vdes; ptp$ptps"
 done

@@ -83,6 +83,7 @@ port_free(struct ns_port *p)
 		loop_del_fd(f->l, p->lfd);
 	if (p->lfd >= 0)
 		close(p->lfd);
+	ns_shm_free(p);
 	if (p->ext != NULL)
 		ns_uplink_close(p);	/* closes fd too */
 	else if (p->fd >= 0)
@@ -1057,6 +1058,15 @@ stall(struct ns_port *p, unsigned i)
 	return k - i;
 }
 
+/* sendmmsg on p's connection, or into a umlab:// plug's ring. */
+static int
+port_send(struct ns_port *p, struct mmsghdr *m, unsigned n)
+{
+	if (p->shm != NULL)
+		return ns_shm_send(p, m, n);
+	return sendmmsg(p->fd, m, n, MSG_DONTWAIT);
+}
+
 /* Send p's held frames; 1 when none is left. */
 static int
 stall_send(struct ns_port *p, int64_t now)
@@ -1074,7 +1084,7 @@ stall_send(struct ns_port *p, int64_t now)
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
-	r = sendmmsg(p->fd, m, p->nstall, MSG_DONTWAIT);
+	r = port_send(p, m, p->nstall);
 	if (r > 0) {
 		for (i = 0; i < (unsigned)r; i++) {
 			p->c.tx_frames++;
@@ -1155,7 +1165,7 @@ port_flush(struct ns_port *p)
 		return;
 	}
 	while (i < p->ntx) {
-		r = sendmmsg(p->fd, &p->tx[i], p->ntx - i, MSG_DONTWAIT);
+		r = port_send(p, &p->tx[i], p->ntx - i);
 		if (r > 0) {
 			for (k = i; k < i + (unsigned)r; k++) {
 				p->c.tx_frames++;
@@ -1189,9 +1199,10 @@ port_flush(struct ns_port *p)
 	p->ntx = 0;
 }
 
-/* The n frames of the fabric's receive batch came in on port in. */
+/* The n frames fr[] came in on port in (an iov_len of 0: a frame that
+ * could not be read whole).  They must stay put until this returns. */
 void
-ns_rx_batch(struct ns_port *in, int n)
+ns_rx_frames(struct ns_port *in, const struct iovec *fr, int n)
 {
 	struct ns_fabric *f = in->sw->f;
 	struct ns_iq *q = &in->q[NS_FROM_NODE];
@@ -1201,14 +1212,14 @@ ns_rx_batch(struct ns_port *in, int n)
 	now_tv(&f->tv);
 	f->cur_in = in;
 	for (i = 0; i < n; i++) {
-		unsigned char *frame = f->rxiov[i].iov_base;
-		size_t len = f->rx[i].msg_len;
+		unsigned char *frame = fr[i].iov_base;
+		size_t len = fr[i].iov_len;
 
 		in->c.rx_frames++;
 		in->c.rx_bytes += len;
-		if (in->cap != NULL || in->tap != NULL)
+		if (len > 0 && (in->cap != NULL || in->tap != NULL))
 			port_record(in, NS_FROM_NODE, &f->tv, frame, len);
-		if (len < NS_ETH_HLEN || (f->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+		if (len < NS_ETH_HLEN) {
 			in->c.rx_errors++;
 			continue;
 		}
@@ -1217,9 +1228,9 @@ ns_rx_batch(struct ns_port *in, int n)
 			continue;
 		}
 		if (q->active || q->count > 0) {
-			struct ns_frm fr = { frame, len, 0, 0 };
+			struct ns_frm frm = { frame, len, 0, 0 };
 
-			iq_pass(in, NS_FROM_NODE, &fr, now);
+			iq_pass(in, NS_FROM_NODE, &frm, now);
 			continue;
 		}
 		q->c.frames++;
@@ -1228,6 +1239,22 @@ ns_rx_batch(struct ns_port *in, int n)
 	}
 	flush_dirty(f);
 	f->cur_in = NULL;
+}
+
+/* The n frames of the fabric's receive batch came in on port in. */
+void
+ns_rx_batch(struct ns_port *in, int n)
+{
+	struct ns_fabric *f = in->sw->f;
+	struct iovec fr[NS_BATCH];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fr[i].iov_base = f->rxiov[i].iov_base;
+		/* more than NS_FRAME_MAX: counted as an error, not captured */
+		fr[i].iov_len = (f->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : f->rx[i].msg_len;
+	}
+	ns_rx_frames(in, fr, n);
 }
 
 void
@@ -1245,6 +1272,14 @@ ns_port_readable(int fd, uint32_t events, void *arg)
 		return;
 	}
 	n = recvmmsg(fd, in->sw->f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
+	if (in->fresh && n > 0) {
+		/* a umlab:// plug says hello first; a guest never does */
+		in->fresh = 0;
+		if (ns_shm_is_hello(in->sw->f->rxiov[0].iov_base, in->sw->f->rx[0].msg_len)) {
+			ns_shm_start(in);
+			return;
+		}
+	}
 	/* the guest's EOF reads as empty messages (recvmmsg fills the batch
 	 * with them): the frames before it, then the end */
 	while (k < n && in->sw->f->rx[k].msg_len > 0)

@@ -99,6 +99,8 @@ const char *ns_switch_name(const struct ns_switch *sw);
 /* A guest port on sw: a SOCK_SEQPACKET listener at path (< 108 bytes)
  * for UML's vector driver (vecN:transport=bess,dst=path); each message
  * is one frame and the newest connection is the guest (stream.c).
+ * A program on the host may take the port instead with the vdeplug4 URL
+ * umlab://path (libvdeplug_umlab.so: shared-memory rings, shm.c).
  * Returns NULL and fills err on failure. */
 struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 			    char *err, size_t errlen);
@@ -106,6 +108,8 @@ struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *
 void ns_port_accept(struct ns_port *p);
 /* Guest connections a stream port has accepted so far. */
 unsigned ns_port_connections(const struct ns_port *p);
+/* Of those, the umlab:// plugs (shared-memory rings). */
+unsigned ns_port_shm_plugs(const struct ns_port *p);
 /* The port's URL: "bess://PATH" for a guest port (node.c makes it
  * vecN:transport=bess,dst=PATH), an uplink's own URL. */
 const char *ns_port_url(const struct ns_port *p);

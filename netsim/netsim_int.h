@@ -187,6 +187,9 @@ struct ns_port {
 	unsigned lpolled : 1;		/* lfd is in the loop */
 	int lfd;			/* a guest port's listener at PATH; else -1 */
 	unsigned connections;		/* guest connections accepted (stream.c) */
+	int fresh;			/* the connection has sent nothing yet */
+	struct ns_shm *shm;		/* a umlab:// plug's rings (shm.c); fd is its kick */
+	unsigned shm_plugs;		/* umlab:// plugs that connected */
 	struct ns_counters c;
 	struct ns_pcap *cap;
 	struct ns_tap *tap;		/* a live capture stream (ns_port_tap) */
@@ -283,12 +286,20 @@ struct ns_port *ns_port_alloc(struct ns_switch *sw, const char *name, char *err,
 void ns_port_attach(struct ns_port *p);
 void ns_port_discard(struct ns_port *p);
 void ns_rx_batch(struct ns_port *in, int n);
+void ns_rx_frames(struct ns_port *in, const struct iovec *fr, int n);
 const void *ns_frame_flat(struct ns_fabric *f, const struct msghdr *h, size_t *len);
 void ns_port_readable(int fd, uint32_t events, void *arg);
 void ns_set_bufsize(int fd);
 
 /* stream.c */
 void ns_stream_drop(struct ns_port *p);
+
+/* shm.c */
+struct ns_shm;
+int ns_shm_is_hello(const void *msg, size_t len);
+void ns_shm_start(struct ns_port *p);
+void ns_shm_free(struct ns_port *p);
+int ns_shm_send(struct ns_port *p, struct mmsghdr *m, unsigned n);
 
 /* uplink.c */
 void ns_uplink_readable(int fd, uint32_t events, void *arg);

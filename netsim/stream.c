@@ -72,6 +72,7 @@ ns_stream_drop(struct ns_port *p)
 	if (p->polled)
 		loop_del_fd(f->l, p->fd);
 	p->polled = 0;
+	ns_shm_free(p);
 	close(p->fd);
 	p->fd = -1;
 	/* frames held back for the old guest mean nothing to the next one */
@@ -100,6 +101,7 @@ stream_accept(int lfd, uint32_t events, void *arg)
 		ns_stream_drop(p);
 		ns_set_bufsize(fd);
 		p->fd = fd;
+		p->fresh = 1;
 		if (f->l != NULL) {
 			/* a paused port stays paused: bp_retry turns it on */
 			if (loop_add_fd(f->l, fd, p->paused ? 0 : EPOLLIN, ns_port_readable, p) == -1) {
