@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,17 @@ cmd_doctor(int argc, char **argv)
 	need_pkg(&d, "kmod", "guests load kernel modules with insmod/modprobe");
 	snprintf(what, sizeof(what), "in-guest init %s", init);
 	report(&d, access(init, R_OK) == 0, what, "build it with make, or set UMLAB_INIT");
+	{
+		char plugin[PATH_MAX], line[PATH_MAX + 64];
+
+		snprintf(plugin, sizeof(plugin), "%s/libvdeplug_umlab.so", rt_find_vdeplugin());
+		snprintf(line, sizeof(line), "umlab:// plugin for host programs on a switch %s",
+		    plugin);
+		report(&d, access(plugin, R_OK) == 0, line, "build it with make");
+		if (access(plugin, R_OK) == 0 && *rt_vdeplugin_env() != '\0')
+			printf("  note host programs find it with: %sPROGRAM umlab://...\n",
+			    rt_vdeplugin_env());
+	}
 	report(&d, access("/dev/shm", W_OK) == 0, "/dev/shm is writable (guest memory files)",
 	       "guests then keep their memory in /tmp, which is slower");
 	abi = landlock_abi();

@@ -111,6 +111,40 @@ rt_find_init(void)
 	return buf;
 }
 
+const char *
+rt_find_vdeplugin(void)
+{
+	static char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 40);
+	char *slash;
+
+	/* a build tree: umlab beside netsim/libvdeplug_umlab.so */
+	if (n > 0) {
+		buf[n] = '\0';
+		if ((slash = strrchr(buf, '/')) != NULL) {
+			strcpy(slash + 1, "netsim/libvdeplug_umlab.so");
+			if (access(buf, R_OK) == 0) {
+				slash[7] = '\0';
+				return buf;
+			}
+		}
+	}
+	return UMLAB_VDEPLUGINDIR;
+}
+
+const char *
+rt_vdeplugin_env(void)
+{
+	static char buf[2 * PATH_MAX + 32];
+	const char *dir = rt_find_vdeplugin();
+
+	if (strcmp(dir, VDEPLUG_SYSDIR) == 0)
+		return "";
+	/* VDEPLUGIN_PATH replaces libvdeplug's search: keep its own folder */
+	snprintf(buf, sizeof(buf), "VDEPLUGIN_PATH=%s:%s ", dir, VDEPLUG_SYSDIR);
+	return buf;
+}
+
 /* The guests' uid must walk from / down to parent: a folder above it that
  * it may not enter (an XDG_RUNTIME_DIR inside a 0700 folder) would only
  * show as a guest that dies at once with an empty console.  1 and err

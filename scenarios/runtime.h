@@ -89,5 +89,12 @@ int rt_apply_link(struct rt *rt, struct lab_link *k, int dirmask, char *err, siz
 const char *rt_runtime_parent(void);
 /* Find umlab-init: $UMLAB_INIT, next to /proc/self/exe, or the install dir. */
 const char *rt_find_init(void);
+/* The folder holding libvdeplug_umlab.so (the umlab:// plugin): the build
+ * tree's netsim/ beside this umlab, else where make install put it. */
+const char *rt_find_vdeplugin(void);
+/* What to put before a host program's command so that libvdeplug finds
+ * the plugin: "VDEPLUGIN_PATH=DIR:SYSTEM_FOLDER ", or "" when it is in
+ * libvdeplug's own plugin folder. */
+const char *rt_vdeplugin_env(void);
 
 #endif
