@@ -46,6 +46,9 @@ lab_free(struct lab *lab)
 	for (size_t i = 0; i < lab->nuplinks; i++)
 		free(lab->uplinks[i]);
 	free(lab->uplinks);
+	for (size_t i = 0; i < lab->nplugs; i++)
+		free(lab->plugs[i]);
+	free(lab->plugs);
 	free(lab);
 }
 
@@ -293,6 +296,26 @@ lab_add_uplink(struct lab *lab, struct lab_switch *sw, const char *url, char *er
 	return u;
 }
 
+struct lab_plug *
+lab_add_plug(struct lab *lab, struct lab_switch *sw, char *err, size_t errlen)
+{
+	struct lab_plug *p;
+	int n = 0;
+
+	if (sw->kind == LAB_WIRE) {
+		snprintf(err, errlen, "plug on %s: a wire has no room for a plug", sw->name);
+		return NULL;
+	}
+	for (size_t i = 0; i < lab->nplugs; i++)
+		n += lab->plugs[i]->sw == sw;
+	p = xcalloc(1, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s.plug%d", sw->name, n);
+	p->sw = sw;
+	sw->nports++;
+	append((void ***)&lab->plugs, &lab->nplugs, p);
+	return p;
+}
+
 struct lab_node *
 lab_find_node(const struct lab *lab, const char *name)
 {
@@ -317,5 +340,14 @@ lab_find_link(const struct lab *lab, const char *name)
 	for (size_t i = 0; i < lab->nlinks; i++)
 		if (strcmp(lab->links[i]->name, name) == 0)
 			return lab->links[i];
+	return NULL;
+}
+
+struct lab_plug *
+lab_find_plug(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->nplugs; i++)
+		if (strcmp(lab->plugs[i]->name, name) == 0)
+			return lab->plugs[i];
 	return NULL;
 }

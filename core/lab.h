@@ -101,6 +101,17 @@ struct lab_uplink {
 	void *rt;                   /* runtime object (struct ns_port) */
 };
 
+/* A plug: a switch port for a program on the host, a SOCK_SEQPACKET
+ * listener the runtime makes in its folder when the lab starts.  Host
+ * programs reach it as umlab://PATH (libvdeplug_umlab) or connect to PATH
+ * and send one frame a message. */
+struct lab_plug {
+	char name[LAB_NAME_MAX + 16];   /* "s1.plug0" */
+	struct lab_switch *sw;
+	char path[108];             /* the socket (a sun_path); "" until the lab starts */
+	void *rt;                   /* runtime object (struct ns_port) */
+};
+
 struct lab {
 	char name[64];
 	struct lab_node **nodes;
@@ -113,6 +124,8 @@ struct lab {
 	size_t ntrunks;
 	struct lab_uplink **uplinks;
 	size_t nuplinks;
+	struct lab_plug **plugs;
+	size_t nplugs;
 };
 
 struct lab *lab_new(const char *name);
@@ -135,9 +148,13 @@ struct lab_trunk *lab_add_trunk(struct lab *lab, struct lab_switch *a, struct la
 struct lab_uplink *lab_add_uplink(struct lab *lab, struct lab_switch *sw, const char *url,
 				  char *err, size_t errlen);
 
+/* A plug on sw, named "SW.plugN". */
+struct lab_plug *lab_add_plug(struct lab *lab, struct lab_switch *sw, char *err, size_t errlen);
+
 struct lab_node *lab_find_node(const struct lab *lab, const char *name);
 struct lab_switch *lab_find_switch(const struct lab *lab, const char *name);
 struct lab_link *lab_find_link(const struct lab *lab, const char *name);
+struct lab_plug *lab_find_plug(const struct lab *lab, const char *name);
 
 /* A valid name: [A-Za-z0-9_-], 1..LAB_NAME_MAX-1 chars, starting with a letter or digit. */
 int lab_valid_name(const char *name);

@@ -121,6 +121,19 @@ print_status(json_t *j)
 		       (long long)json_integer_value(json_object_get(v, "drops")),
 		       json_string_value(json_object_get(v, "url")), e ? " FAILED: " : "", e ? e : "");
 	}
+	if (json_array_size(json_object_get(j, "plugs")) > 0)
+		printf("\n  %-20s %-16s %10s %10s %8s  %s\n", "PLUG", "SWITCH", "IN", "OUT", "DROPS",
+		       "URL");
+	json_array_foreach(json_object_get(j, "plugs"), i, v) {
+		const char *u = json_string_value(json_object_get(v, "url"));
+
+		printf("  %-20s %-16s %10lld %10lld %8lld  %s\n",
+		       json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "switch")),
+		       (long long)json_integer_value(json_object_get(v, "frames_in")),
+		       (long long)json_integer_value(json_object_get(v, "frames_out")),
+		       (long long)json_integer_value(json_object_get(v, "drops")), u ? u : "-");
+	}
 }
 
 /* Frames a second on each link since the previous picture (--watch). */

@@ -279,6 +279,7 @@ do_status(struct ctl_client *c)
 	json_object_set_new(o, "nodes", scn_nodes_json(s));
 	json_object_set_new(o, "links", scn_links_json(s));
 	json_object_set_new(o, "uplinks", scn_uplinks_json(s));
+	json_object_set_new(o, "plugs", scn_plugs_json(s));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (text && strlen(text) < CTL_MAX_MSG - 1)

@@ -207,6 +207,35 @@ scn_uplinks_json(struct scn *s)
 	return arr;
 }
 
+json_t *
+scn_plugs_json(struct scn *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < s->lab->nplugs; i++) {
+		struct lab_plug *p = s->lab->plugs[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(p->name));
+		json_object_set_new(o, "switch", json_string(p->sw->name));
+		if (p->path[0] != '\0')
+			json_object_set_new(o, "url", json_sprintf("umlab://%s", p->path));
+		if (p->rt != NULL) {
+			struct ns_counters c;
+
+			ns_port_counters(p->rt, &c);
+			/* From the lab's side, as for uplinks: in from the host program. */
+			json_object_set_new(o, "frames_in", json_integer((json_int_t)c.rx_frames));
+			json_object_set_new(o, "frames_out", json_integer((json_int_t)c.tx_frames));
+			json_object_set_new(o, "drops", json_integer((json_int_t)c.drop_frames));
+			json_object_set_new(o, "connections",
+					    json_integer((json_int_t)ns_port_connections(p->rt)));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *
 faults_json(struct scn *s)
 {
@@ -344,6 +373,8 @@ scn_write_report(struct scn *s)
 	json_object_set_new(r, "links", scn_links_json(s));
 	if (s->lab->nuplinks > 0)
 		json_object_set_new(r, "uplinks", scn_uplinks_json(s));
+	if (s->lab->nplugs > 0)
+		json_object_set_new(r, "plugs", scn_plugs_json(s));
 	json_object_set_new(r, "checks", checks_json(s));
 	json_object_set_new(r, "faults", faults_json(s));
 	json_object_set_new(r, "events", events_json(s));

@@ -6,6 +6,7 @@
  *   RUN/pid            the controller's pid, for stale-folder sweeps
  *   RUN/umlab-init     a copy of the init, readable by any guest uid
  *   RUN/net/NODE.IFACE the fabric's end of each guest NIC (bess://, stream.c)
+ *   RUN/net/SW.plugN   a plug: the same kind of port, for host programs
  *   RUN/n/NODE/        the node's uml_dir (umid folder, mconsole)
  */
 #define _GNU_SOURCE
@@ -798,6 +799,20 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		}
 		free(pcap);
 	}
+	for (size_t i = 0; i < lab->nplugs; i++) {
+		struct lab_plug *p = lab->plugs[i];
+		char *path = xasprintf("%s/%s", netdir, p->name);
+
+		/* Unlike a guest port it stays ours (0700): the programs that
+		 * attach are the invoking user's, not the guests' uid. */
+		if ((p->rt = ns_port_new(p->sw->rt, p->name, path, err, errlen)) != NULL)
+			snprintf(p->path, sizeof(p->path), "%s", path);
+		free(path);
+		if (p->rt == NULL) {
+			free(netdir);
+			return -1;
+		}
+	}
 	free(netdir);
 	rt->starting = 1;
 	rt->t_start = loop_now();
@@ -851,6 +866,10 @@ rt_free(struct rt *rt)
 		rt->lab->trunks[i]->rt = NULL;
 	for (size_t i = 0; i < rt->lab->nuplinks; i++)
 		rt->lab->uplinks[i]->rt = NULL;
+	for (size_t i = 0; i < rt->lab->nplugs; i++) {
+		rt->lab->plugs[i]->rt = NULL;
+		rt->lab->plugs[i]->path[0] = '\0';   /* gone with the folder */
+	}
 	rm_rf(rt->dir);
 	if (rt->shmdir)
 		rm_rf(rt->shmdir);

@@ -93,6 +93,7 @@ struct json_t;
 struct json_t *scn_nodes_json(struct scn *s);
 struct json_t *scn_links_json(struct scn *s);
 struct json_t *scn_uplinks_json(struct scn *s);
+struct json_t *scn_plugs_json(struct scn *s);
 
 /* scn_lua_fault.c */
 void scn_faults_start(struct scn *s);
@@ -115,7 +116,7 @@ struct agent_exec_result;
  * duration, ok, timed_out, truncated. */
 void scn_push_exec_result(lua_State *co, const struct agent_exec_result *r);
 
-/* scn_lua_net.c: impair, link_down/up, link_stats, trunk; link() options */
+/* scn_lua_net.c: impair, link_down/up, link_stats, trunk, uplink, plug; link() options */
 void scn_lua_net_open(lua_State *L);
 struct lab_link;
 void scn_lua_net_link_opts(lua_State *L, struct lab_link *k, int arg);

@@ -1,7 +1,7 @@
 /*
  * scn_lua_net.c - the network part of the Lua API: impairments, link
- * down/up, link counters, VLAN access ports and trunks (documented in
- * scenarios/API.md, "Links and impairments").
+ * down/up, link counters, VLAN access ports and trunks, uplinks and plugs
+ * (documented in scenarios/API.md, "Links and impairments").
  *
  * Before start() every call only records into the lab model; the runtime
  * applies the model when it opens the ports.  After start() the same
@@ -452,12 +452,62 @@ l_uplink(lua_State *L)
 	return 1;
 }
 
+/* plug(switch) -> plug name ("s1.plug0"): a port of switch for a program
+ * on the host, made when the lab starts. */
+static int
+l_plug(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	struct ud *sw = luaL_checkudata(L, 1, SWITCH_MT);
+	struct lab_plug *p;
+	char err[320];
+
+	if (s->phase != SCN_BUILD)
+		return net_error(L, "plug: the topology is fixed once start() has run");
+	if ((p = lab_add_plug(s->lab, s->lab->switches[sw->index], err, sizeof(err))) == NULL)
+		return net_error(L, "plug: %s", err);
+	lua_pushstring(L, p->name);
+	return 1;
+}
+
+/* plug_url(name) -> "umlab:///RUN/net/NAME".  The socket lives in the
+ * runtime folder, whose name mkdtemp picks at start(): before that there
+ * is no URL to give, and a guessed one would be wrong. */
+static int
+l_plug_url(lua_State *L)
+{
+	struct scn *s = scn_from_lua(L);
+	const char *name = luaL_checkstring(L, 1);
+	struct lab_plug *p = lab_find_plug(s->lab, name);
+	luaL_Buffer b;
+
+	if (p == NULL) {
+		luaL_buffinit(L, &b);
+		for (size_t i = 0; i < s->lab->nplugs && i < 32; i++) {
+			if (i > 0)
+				luaL_addstring(&b, ", ");
+			luaL_addstring(&b, s->lab->plugs[i]->name);
+		}
+		if (s->lab->nplugs > 32)
+			luaL_addstring(&b, ", ...");
+		if (s->lab->nplugs == 0)
+			luaL_addstring(&b, "none yet");
+		luaL_pushresult(&b);
+		return luaL_error(L, "plug_url: no plug '%s' (plugs: %s)", name, lua_tostring(L, -1));
+	}
+	if (p->path[0] == '\0')
+		return net_error(L, "plug_url: plug %s has no socket until start() has run", p->name);
+	lua_pushfstring(L, "umlab://%s", p->path);
+	return 1;
+}
+
 void
 scn_lua_net_open(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{ "impair", l_impair }, { "link_down", l_link_down }, { "link_up", l_link_up },
 		{ "link_stats", l_link_stats }, { "trunk", l_trunk }, { "uplink", l_uplink },
+		{ "plug", l_plug }, { "plug_url", l_plug_url },
 		{ NULL, NULL },
 	};
 

@@ -360,6 +360,28 @@ static void viz_write(FILE *f, const struct lab *lab, const struct viz_style *st
 		viz_put_escaped(f, u->name);
 		fputs("\" fontsize=9];\n", f);
 	}
+	/* Plugs: a program on this host, not a place; its socket (known once
+	 * the lab runs) only as a tooltip, since it goes with the lab. */
+	for (i = 0; i < lab->nplugs; i++) {
+		const struct lab_plug *p = lab->plugs[i];
+
+		fputs("  ", f);
+		viz_put_id(f, 'p', p->name);
+		fputs(" [label=\"host program\" shape=invhouse style=\"filled,dotted\" "
+		      "fillcolor=\"#fff4cc\" fontsize=9", f);
+		if (p->path[0] != '\0') {
+			fputs(" tooltip=\"umlab://", f);
+			viz_put_escaped(f, p->path);
+			fputc('"', f);
+		}
+		fputs("];\n  ", f);
+		viz_put_id(f, 's', p->sw->name);
+		fputs(" -- ", f);
+		viz_put_id(f, 'p', p->name);
+		fputs(" [style=dotted label=\"", f);
+		viz_put_escaped(f, p->name);
+		fputs("\" fontsize=9];\n", f);
+	}
 	fputs("}\n", f);
 }
 

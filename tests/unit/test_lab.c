@@ -137,6 +137,40 @@ too_many_interfaces(void **state)
 	lab_free(lab);
 }
 
+/* Plugs count per switch, take a port, and are found by name; a wire,
+ * whose two ends are its nodes', has no room for one (as for uplinks). */
+static void
+plugs_are_named_per_switch(void **state)
+{
+	struct lab *lab = lab_new("t");
+	char err[256];
+	struct lab_node *a = lab_add_node(lab, "a", err, sizeof(err));
+	struct lab_node *b = lab_add_node(lab, "b", err, sizeof(err));
+	struct lab_switch *s1 = lab_add_switch(lab, "s1", LAB_SWITCH, err, sizeof(err));
+	struct lab_switch *h = lab_add_switch(lab, "h", LAB_HUB, err, sizeof(err));
+	struct lab_switch *w = lab_add_switch(lab, "a-b", LAB_WIRE, err, sizeof(err));
+	struct lab_plug *p0 = lab_add_plug(lab, s1, err, sizeof(err));
+	struct lab_plug *q0 = lab_add_plug(lab, h, err, sizeof(err));
+	struct lab_plug *p1 = lab_add_plug(lab, s1, err, sizeof(err));
+
+	assert_string_equal(p0->name, "s1.plug0");
+	assert_string_equal(p1->name, "s1.plug1");
+	assert_string_equal(q0->name, "h.plug0");
+	assert_ptr_equal(p1->sw, s1);
+	assert_string_equal(p0->path, "");      /* the runtime fills it in */
+	assert_null(p0->rt);
+	assert_int_equal(s1->nports, 2);
+	assert_ptr_equal(lab_find_plug(lab, "s1.plug1"), p1);
+	assert_null(lab_find_plug(lab, "s1.plug2"));
+	assert_null(lab_find_plug(lab, "s1"));
+	assert_non_null(lab_connect(lab, a, w, NULL, err, sizeof(err)));
+	assert_null(lab_add_plug(lab, w, err, sizeof(err)));
+	assert_string_equal(err, "plug on a-b: a wire has no room for a plug");
+	assert_int_equal(lab->nplugs, 3);
+	assert_non_null(lab_connect(lab, b, w, NULL, err, sizeof(err)));   /* its other end is free */
+	lab_free(lab);
+}
+
 int
 main(void)
 {
@@ -147,6 +181,7 @@ main(void)
 		cmocka_unit_test(wire_takes_two_ends),
 		cmocka_unit_test(macs_are_stable_local_and_unique),
 		cmocka_unit_test(too_many_interfaces),
+		cmocka_unit_test(plugs_are_named_per_switch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* test_lua.c - scenario errors carry file:line, and map to exit statuses.
- * Only scenarios that never boot a guest: pure and fast. */
+ * Only scenarios that never boot a guest: fast (a lab without nodes does
+ * start, with a runtime folder and its fabric, but no guest). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "core/util.h"
 #include "scenarios/scn.h"
 
@@ -173,6 +181,169 @@ missing_file_and_busy_outdir(void **state)
 	rm_rf(dir);
 }
 
+/* plug() and plug_url() before start(): bad arguments, and no URL yet
+ * (the runtime folder that will hold the socket does not exist). */
+static void
+plug_errors_before_start(void **state)
+{
+	struct run r = run_text("plugnil", "local s1 = switch('s1')\nplug(nil)\n");
+
+	assert_int_equal(r.rc, UMLAB_EXIT_USAGE);
+	assert_non_null(strstr(report_error(&r), "plugnil.lua:2: bad argument #1 to 'plug' "
+				"(umlab.switch expected, got nil)"));
+	run_done(&r);
+	r = run_text("plugearly", "local s1 = switch('s1')\nlocal p = plug(s1)\n"
+		     "expect_eq('name', 's1.plug0', p)\nplug_url(p)\n");
+	assert_int_equal(r.rc, UMLAB_EXIT_USAGE);
+	assert_non_null(strstr(report_error(&r), "plugearly.lua:4: plug_url: plug s1.plug0 has "
+				"no socket until start() has run"));
+	run_done(&r);
+	r = run_text("plugname", "local s1 = switch('s1')\nplug(s1)\nplug(s1)\n"
+		     "plug_url('s2.plug0')\n");
+	assert_int_equal(r.rc, UMLAB_EXIT_USAGE);
+	assert_non_null(strstr(report_error(&r), "plugname.lua:4: plug_url: no plug 's2.plug0' "
+				"(plugs: s1.plug0, s1.plug1)"));
+	run_done(&r);
+}
+
+/* A host program's side of two plugs: connect to both sockets (named in
+ * dir/urls by the scenario) and send a broadcast frame into the first
+ * until the switch floods one out of the second; then dir/done says
+ * whether both sockets were ours alone (our uid, 0700). */
+static void
+plug_peer(const char *dir)
+{
+	char *urls = xasprintf("%s/urls", dir), *done = xasprintf("%s/done", dir), *text = NULL;
+	unsigned char frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1,
+				    0x88, 0xb5 };
+	int fd[2], owner[2];
+	struct stat st;
+
+	for (int i = 0; i < 200 && (text = read_file(urls, 4096, NULL)) == NULL; i++)
+		usleep(50000);
+	if (text == NULL)
+		_exit(1);
+	for (int k = 0; k < 2; k++) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		char *line = strtok(k ? NULL : text, "\n");
+
+		if (line == NULL || strncmp(line, "umlab://", 8) != 0)
+			_exit(2);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", line + 8);
+		if (stat(a.sun_path, &st) < 0)
+			_exit(3);
+		owner[k] = st.st_uid == getuid() && (st.st_mode & 07777) == 0700;
+		fd[k] = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		if (connect(fd[k], (struct sockaddr *)&a, sizeof(a)) < 0)
+			_exit(3);
+	}
+	/* The fabric may read the frame before it takes the second
+	 * connection (no peer yet): send until one comes out. */
+	for (int i = 0; i < 100; i++) {
+		struct pollfd pf = { .fd = fd[1], .events = POLLIN };
+		unsigned char got[2048];
+
+		if (send(fd[0], frame, sizeof(frame), 0) != sizeof(frame))
+			_exit(4);
+		if (poll(&pf, 1, 50) == 1 && recv(fd[1], got, sizeof(got), 0) == sizeof(frame) &&
+		    memcmp(got, frame, sizeof(frame)) == 0) {
+			const char *o = owner[0] && owner[1] ? "ours" : "not ours";
+
+			write_file_atomic(done, o, strlen(o));
+			_exit(0);
+		}
+	}
+	_exit(5);
+}
+
+/* start() makes each plug's socket in the runtime folder; a host program
+ * that connects to it is one more port of the switch.  The report counts
+ * its frames; the topology is fixed after start() for plugs too. */
+static void
+plugs_carry_frames_of_host_programs(void **state)
+{
+	struct scn_options o = { .quiet = 1 };
+	char dir[] = "/tmp/umlab-test-lua.XXXXXX";
+	char *file, *text, *rep, *path;
+	json_t *report, *checks, *plugs, *p0, *p1;
+	struct stat st;
+	pid_t pid;
+	int rc;
+	FILE *f;
+
+	if (access(UMLAB_KERNEL, X_OK) != 0 || getenv("UMLAB_INIT") == NULL)
+		skip();   /* start() needs both, even without a guest */
+	assert_non_null(mkdtemp(dir));
+	file = xasprintf("%s/plugs.lua", dir);
+	text = xasprintf(
+	    "local s1 = switch('s1')\n"
+	    "local a, b = plug(s1), plug(s1)\n"
+	    "start()\n"
+	    "local ua, ub = plug_url(a), plug_url(b)\n"
+	    "expect_match('a URL in the runtime folder', '^umlab:///.*/net/s1%%.plug0$', ua)\n"
+	    "local f = io.open('%s/urls.tmp', 'w')\n"
+	    "f:write(ua, '\\n', ub, '\\n')\n"
+	    "f:close()\n"
+	    "os.rename('%s/urls.tmp', '%s/urls')\n"
+	    "check('a frame crossed s1 between its plugs', wait_until(function()\n"
+	    "  return io.open('%s/done') ~= nil end, 10))\n"
+	    "local d = io.open('%s/done'):read('a')\n"
+	    "expect_eq('the sockets are ours alone', 'ours', d)\n"
+	    "local sock = ua:sub(9)\n"
+	    "local fp = io.open('%s/socket', 'w')\n"
+	    "fp:write(sock)\n"
+	    "fp:close()\n"
+	    "plug(s1)\n", dir, dir, dir, dir, dir, dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		plug_peer(dir);
+	o.outdir = text = xasprintf("%s/out", dir);
+	rc = scn_run(file, &o);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	free(text);
+
+	assert_int_equal(rc, UMLAB_EXIT_USAGE);   /* the plug() after start() */
+	rep = xasprintf("%s/out/report.json", dir);
+	report = json_load_file(rep, 0, NULL);
+	free(rep);
+	assert_non_null(report);
+	assert_non_null(strstr(json_string_value(json_object_get(report, "error")),
+			       "plugs.lua:18: plug: the topology is fixed once start() has run"));
+	checks = json_object_get(report, "checks");
+	assert_int_equal(json_array_size(checks), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(json_boolean_value(json_object_get(json_array_get(checks, i), "passed")));
+	plugs = json_object_get(report, "plugs");
+	assert_int_equal(json_array_size(plugs), 2);
+	p0 = json_array_get(plugs, 0);
+	p1 = json_array_get(plugs, 1);
+	assert_string_equal(json_string_value(json_object_get(p0, "name")), "s1.plug0");
+	assert_string_equal(json_string_value(json_object_get(p0, "switch")), "s1");
+	assert_non_null(strstr(json_string_value(json_object_get(p1, "url")), "/net/s1.plug1"));
+	assert_true(json_integer_value(json_object_get(p0, "frames_in")) >= 1);
+	assert_true(json_integer_value(json_object_get(p1, "frames_out")) >= 1);
+	assert_int_equal(json_integer_value(json_object_get(p1, "frames_in")), 0);
+	assert_int_equal(json_integer_value(json_object_get(p0, "connections")), 1);
+	json_decref(report);
+	/* The socket was the invoking user's, and went with the lab. */
+	rep = xasprintf("%s/socket", dir);
+	path = read_file(rep, 4096, NULL);
+	free(rep);
+	assert_non_null(path);
+	assert_int_equal(stat(path, &st), -1);
+	free(path);
+	free(file);
+	rm_rf(dir);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -185,6 +356,8 @@ main(void)
 		cmocka_unit_test(mem_too_small_is_refused),
 		cmocka_unit_test(checks_decide_the_verdict),
 		cmocka_unit_test(missing_file_and_busy_outdir),
+		cmocka_unit_test(plug_errors_before_start),
+		cmocka_unit_test(plugs_carry_frames_of_host_programs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

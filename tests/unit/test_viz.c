@@ -548,11 +548,45 @@ static void test_vlans_trunks_and_link_state(void **state)
 	(void)state;
 }
 
+/* Uplinks and plugs both leave the lab, but look apart: an uplink is a
+ * place (its URL), a plug a program on this host; the plug's socket is
+ * only a tooltip, and only once the runtime has made it. */
+static void test_uplinks_and_plugs(void **state)
+{
+	struct lab *lab = lab_new("out");
+	struct lab_switch *s1 = add_switch(lab, "s1", LAB_SWITCH);
+	char err[256], *dot, *svg;
+	struct lab_plug *p;
+	size_t len;
+
+	cable(lab, add_node(lab, "a"), s1, "10.0.0.1/24");
+	assert_non_null(lab_add_uplink(lab, s1, "vde:///tmp/sw", err, sizeof(err)));
+	assert_non_null(p = lab_add_plug(lab, s1, err, sizeof(err)));
+	dot = viz_topology_dot(lab);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "\"u:s1.up0\" [label=\"vde:///tmp/sw\" shape=cds"));
+	assert_non_null(strstr(dot, "\"p:s1.plug0\" [label=\"host program\" shape=invhouse"));
+	assert_non_null(strstr(dot, "\"s:s1\" -- \"p:s1.plug0\" [style=dotted label=\"s1.plug0\""));
+	assert_null(strstr(dot, "umlab://"));
+	free(dot);
+	snprintf(p->path, sizeof(p->path), "/run/umlab/out.x/net/s1.plug0");
+	dot = viz_topology_dot(lab);
+	assert_non_null(strstr(dot, "tooltip=\"umlab:///run/umlab/out.x/net/s1.plug0\""));
+	free(dot);
+	svg = viz_render_mem(lab, "svg", NULL, &len, err, sizeof(err));
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, ">host program</text>"));
+	free(svg);
+	lab_free(lab);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_two_nodes_svg, setup, teardown),
 		cmocka_unit_test(test_vlans_trunks_and_link_state),
+		cmocka_unit_test(test_uplinks_and_plugs),
 		cmocka_unit_test_setup_teardown(test_shapes_and_labels_in_dot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_without_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_links, setup, teardown),
