@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "scenarios/cmd.h"
 #include "scenarios/ctl.h"
+#include "scenarios/runtime.h"
 
 /* Connect to LAB's controller; prints why not and returns -1. */
 static int
@@ -134,6 +135,9 @@ print_status(json_t *j)
 		       (long long)json_integer_value(json_object_get(v, "frames_out")),
 		       (long long)json_integer_value(json_object_get(v, "drops")), u ? u : "-");
 	}
+	if (json_array_size(json_object_get(j, "plugs")) > 0)
+		printf("  a host program takes a plug with: %svde_plug URL tap://TAP (or any vdeplug4 URL)\n",
+		       rt_vdeplugin_env());
 }
 
 /* Frames a second on each link since the previous picture (--watch). */

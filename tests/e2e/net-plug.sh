@@ -18,18 +18,23 @@ LAB="$SCEN/net-plug.lua"
 cd "$T" || exit 1
 trap 'kill "$(cat "$T/out/vde_plug.pid" 2>/dev/null)" 2>/dev/null; cleanup' EXIT
 
-"$UMLAB" start -o "$T/out" "$LAB" > start.out 2>&1
+# without VDEPLUGIN_PATH: umlab sets it for the vde_plug the scenario starts
+env -u VDEPLUGIN_PATH "$UMLAB" start -o "$T/out" "$LAB" > start.out 2>&1
 expect_eq "the plug lab starts" 0 "$?"
 "$UMLAB" status "$LAB" > status.out 2>&1
 cat status.out
 expect "status lists s1.plug0 on s1 with its URL" \
 	grep -Eq "^ +s1\.plug0 +s1 +[0-9]+ +[0-9]+ +[0-9]+  umlab:///.*/net/s1\.plug0$" status.out
+expect "status says how a host program finds the plugin" \
+	grep -q "a host program takes a plug with: VDEPLUGIN_PATH=.*/netsim:" status.out
 expect "status counts the frames vde_plug brought in" \
 	awk '$1 == "s2.plug0" && $3 >= 3 { f = 1 } END { exit !f }' status.out
 vde=$(cat "$T/out/vde_plug.pid")
 "$UMLAB" stop "$LAB" > stop.out 2>&1
 expect_eq "stop exits 0" 0 "$?"
 cat "$T/out/vde_plug.log"
+# the plug's ctlfd is its connection: vde_plug sees it hang up and ends
+expect "vde_plug ends by itself when the lab stops" wait_for 3 sh -c "! kill -0 $vde 2>/dev/null"
 kill "$vde" 2>/dev/null
 expect "the scenario's checks passed" grep -q '"verdict": "passed"' "$T/out/report.json"
 expect "report.json counts frames into and out of both plugs" \
