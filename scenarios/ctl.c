@@ -548,7 +548,9 @@ static void
 do_capture(struct ctl_client *c, const uint8_t *p, size_t len, int passed)
 {
 	struct lab_link *k;
-	char msg[160];
+	struct lab_plug *g;
+	struct ns_port *port = NULL;
+	char msg[256];
 
 	if (passed < 0 || len == 0 || p[len - 1] != '\0') {
 		reply_text(c, CTL_FAIL, "malformed capture request (no fd passed?)");
@@ -556,17 +558,21 @@ do_capture(struct ctl_client *c, const uint8_t *p, size_t len, int passed)
 			close(passed);
 		return;
 	}
-	k = lab_find_link(c->s->lab, (const char *)p);
-	if (k == NULL || k->rt == NULL) {
-		snprintf(msg, sizeof(msg), "no open link named '%.60s' in lab %s", (const char *)p,
-			 c->s->lab->name);
+	/* a link, or a plug (the frames of the program on the host) */
+	if ((k = lab_find_link(c->s->lab, (const char *)p)) != NULL)
+		port = k->rt;
+	else if ((g = lab_find_plug(c->s->lab, (const char *)p)) != NULL)
+		port = g->rt;
+	if (port == NULL) {
+		snprintf(msg, sizeof(msg), "no open link or plug named '%.60s' in lab %s",
+			 (const char *)p, c->s->lab->name);
 		reply_text(c, CTL_FAIL, msg);
 		close(passed);
 		return;
 	}
 	reply(c, CTL_OK, NULL, 0);
-	if (ns_port_tap(k->rt, passed, capture_gone, c) == 0)
-		c->tap_port = k->rt;
+	if (ns_port_tap(port, passed, capture_gone, c) == 0)
+		c->tap_port = port;
 }
 
 /* umlab check: each check recorded while the checks() blocks run. */

@@ -802,6 +802,7 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 	for (size_t i = 0; i < lab->nplugs; i++) {
 		struct lab_plug *p = lab->plugs[i];
 		char *path = xasprintf("%s/%s", netdir, p->name);
+		char *pcap;
 
 		/* Unlike a guest port it stays ours (0700): the programs that
 		 * attach are the invoking user's, not the guests' uid. */
@@ -812,6 +813,16 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 			free(netdir);
 			return -1;
 		}
+		if (!rt->o.capture)
+			continue;
+		/* what the program sent ("from node") and got, like a link */
+		pcap = xasprintf("%s/pcap/%s.pcapng", rt->o.outdir, p->name);
+		if (ns_port_capture(p->rt, pcap, err, errlen) < 0) {
+			free(pcap);
+			free(netdir);
+			return -1;
+		}
+		free(pcap);
 	}
 	free(netdir);
 	rt->starting = 1;

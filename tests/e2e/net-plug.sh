@@ -42,6 +42,8 @@ expect "report.json counts frames into and out of both plugs" \
 p = {x['name']: x for x in json.load(open('$T/out/report.json'))['plugs']}
 sys.exit(0 if all(p[n]['frames_in'] >= 3 and p[n]['frames_out'] >= 3 and
                   p[n]['url'].endswith('/net/' + n) for n in ('s1.plug0', 's2.plug0')) else 1)"
+expect "the plug's capture holds the echo requests vde_plug brought to b" \
+	sh -c "[ \"\$('$PCAP_COUNT' '$T/out/pcap/s2.plug0.pcapng' 'icmp[icmptype] == icmp-echo and dst host 10.0.0.2')\" -ge 3 ]"
 expect "the topology draws the plugs as host programs" grep -q ">host program<" "$T/out/topology.svg"
 expect "no guest is left" wait_for 2 no_guests
 expect "no runtime folder is left" wait_for 2 no_rundirs
