@@ -494,7 +494,8 @@ const struct cmd_entry cmd_capture_entry = {
 	.name = "capture",
 	.args = "[LAB] LINK",
 	.summary = "stream a running lab's link as pcap to stdout",
-	.help = "Streams every frame of LINK (its name as in report.json, e.g. a.eth0-s1)\n"
+	.help = "Streams every frame of LINK (its name as in report.json, e.g. a.eth0-s1,\n"
+		"or a plug's, e.g. s1.plug0)\n"
 		"from now on, as pcap with nanosecond timestamps, into stdout, without\n"
 		"stopping the lab.  Frames a slow reader cannot take are dropped, never\n"
 		"queued.  It ends when the reader exits, the lab stops or on Ctrl-C:\n"
