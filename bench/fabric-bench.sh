@@ -61,6 +61,19 @@ measure() {
 	awk '/frames\/s/ { print $2 }' "$tmp/recv.out"
 }
 
+# through_fabric SCHEME SIZE: frames/s between two SCHEME:// plugs on a
+# fresh 2-port fabric, into $tmp/rate (not a subshell: the EXIT trap must
+# know the host's pid); its counters land in host.log
+through_fabric() {
+	rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
+	rm -f "$tmp/host.out"
+	"$fb" host "$tmp/fab" >"$tmp/host.out" 2>"$tmp/host.log" &
+	hostpid=$!
+	wait_ready "$tmp/host.out"
+	measure "$1://$tmp/fab/b" "$1://$tmp/fab/a" "$2" >"$tmp/rate"
+	kill "$hostpid"; wait "$hostpid" || :; hostpid=
+}
+
 median() {
 	tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'
 }
@@ -72,22 +85,11 @@ for size in $sizes; do
 		rep=$((rep + 1))
 
 		# umlab's fabric, umlab:// plugs
-		rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
-		rm -f "$tmp/host.out"
-		"$fb" host "$tmp/fab" >"$tmp/host.out" 2>"$tmp/host.log" &
-		hostpid=$!
-		wait_ready "$tmp/host.out"
-		shms="$shms $(measure "umlab://$tmp/fab/b" "umlab://$tmp/fab/a" "$size")"
-		kill "$hostpid"; wait "$hostpid" || :; hostpid=
-
+		through_fabric umlab "$size"
+		shms="$shms $(cat "$tmp/rate")"
 		# umlab's fabric: the plugs connect to its ports as guests do
-		rm -rf "$tmp/fab"; mkdir -p "$tmp/fab"
-		rm -f "$tmp/host.out"
-		"$fb" host "$tmp/fab" >"$tmp/host.out" 2>"$tmp/host.log" &
-		hostpid=$!
-		wait_ready "$tmp/host.out"
-		fabs="$fabs $(measure "bess://$tmp/fab/b" "bess://$tmp/fab/a" "$size")"
-		kill "$hostpid"; wait "$hostpid" || :; hostpid=
+		through_fabric bess "$size"
+		fabs="$fabs $(cat "$tmp/rate")"
 		drops="$drops $(awk '/port b:/ { d = $NF; t = $(NF - 2) } END { printf "%.0f", (d + t) ? 100 * d / (d + t) : 0 }' "$tmp/host.log")"
 
 		# vde_switch
