@@ -351,3 +351,12 @@ lab_find_plug(const struct lab *lab, const char *name)
 			return lab->plugs[i];
 	return NULL;
 }
+
+struct lab_uplink *
+lab_find_uplink(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->nuplinks; i++)
+		if (strcmp(lab->uplinks[i]->name, name) == 0)
+			return lab->uplinks[i];
+	return NULL;
+}

@@ -155,6 +155,7 @@ struct lab_node *lab_find_node(const struct lab *lab, const char *name);
 struct lab_switch *lab_find_switch(const struct lab *lab, const char *name);
 struct lab_link *lab_find_link(const struct lab *lab, const char *name);
 struct lab_plug *lab_find_plug(const struct lab *lab, const char *name);
+struct lab_uplink *lab_find_uplink(const struct lab *lab, const char *name);
 
 /* A valid name: [A-Za-z0-9_-], 1..LAB_NAME_MAX-1 chars, starting with a letter or digit. */
 int lab_valid_name(const char *name);

@@ -954,8 +954,8 @@ ns_port_tap(struct ns_port *p, int fd, void (*gone)(void *arg), void *arg)
 	return 0;
 }
 
-static void
-port_record(struct ns_port *p, enum ns_dir d, const struct timespec *ts, const void *frame,
+void
+ns_port_record(struct ns_port *p, enum ns_dir d, const struct timespec *ts, const void *frame,
 	    size_t len)
 {
 	if (p->cap != NULL)
@@ -989,7 +989,7 @@ capture_iov(struct ns_port *p, enum ns_dir d, const struct msghdr *h)
 	size_t len;
 	const void *frame = ns_frame_flat(f, h, &len);
 
-	port_record(p, d, &f->tv, frame, len);
+	ns_port_record(p, d, &f->tv, frame, len);
 }
 
 static int64_t bp_retry(struct loop_timer *t, void *arg);
@@ -1090,7 +1090,7 @@ stall_send(struct ns_port *p, int64_t now)
 			p->c.tx_frames++;
 			p->c.tx_bytes += p->stall_len[i];
 			if (p->cap != NULL || p->tap != NULL)
-				port_record(p, NS_TO_NODE, &p->sw->f->tv, iov[i].iov_base,
+				ns_port_record(p, NS_TO_NODE, &p->sw->f->tv, iov[i].iov_base,
 				    iov[i].iov_len);
 		}
 		memmove(p->stall, p->stall + (size_t)r * NS_STALL_SLOT,
@@ -1218,7 +1218,7 @@ ns_rx_frames(struct ns_port *in, const struct iovec *fr, int n)
 		in->c.rx_frames++;
 		in->c.rx_bytes += len;
 		if (len > 0 && (in->cap != NULL || in->tap != NULL))
-			port_record(in, NS_FROM_NODE, &f->tv, frame, len);
+			ns_port_record(in, NS_FROM_NODE, &f->tv, frame, len);
 		if (len < NS_ETH_HLEN) {
 			in->c.rx_errors++;
 			continue;

@@ -289,6 +289,9 @@ void ns_rx_batch(struct ns_port *in, int n);
 void ns_rx_frames(struct ns_port *in, const struct iovec *fr, int n);
 const void *ns_frame_flat(struct ns_fabric *f, const struct msghdr *h, size_t *len);
 void ns_port_readable(int fd, uint32_t events, void *arg);
+/* Into p's capture file and live capture, if it has them. */
+void ns_port_record(struct ns_port *p, enum ns_dir d, const struct timespec *ts, const void *frame,
+		    size_t len);
 void ns_set_bufsize(int fd);
 
 /* stream.c */

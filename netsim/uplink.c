@@ -140,6 +140,7 @@ ns_uplink_flush(struct ns_port *p)
 		if (p->ext_errno == 0 && vde_send(p->ext, data, len, 0) >= (ssize_t)len) {
 			p->c.tx_frames++;
 			p->c.tx_bytes += len;
+			ns_port_record(p, NS_TO_NODE, &p->sw->f->tv, data, len);
 		} else {
 			q->c.drop[p->ext_errno == 0 && (errno == EAGAIN || errno == ENOBUFS) ?
 			    NS_DROP_QUEUE_FULL : NS_DROP_NO_PEER]++;

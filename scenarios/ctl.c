@@ -549,6 +549,7 @@ do_capture(struct ctl_client *c, const uint8_t *p, size_t len, int passed)
 {
 	struct lab_link *k;
 	struct lab_plug *g;
+	struct lab_uplink *u;
 	struct ns_port *port = NULL;
 	char msg[256];
 
@@ -558,13 +559,16 @@ do_capture(struct ctl_client *c, const uint8_t *p, size_t len, int passed)
 			close(passed);
 		return;
 	}
-	/* a link, or a plug (the frames of the program on the host) */
+	/* a link, a plug (the frames of the program on the host) or an
+	 * uplink (the frames to and from outside the lab) */
 	if ((k = lab_find_link(c->s->lab, (const char *)p)) != NULL)
 		port = k->rt;
 	else if ((g = lab_find_plug(c->s->lab, (const char *)p)) != NULL)
 		port = g->rt;
+	else if ((u = lab_find_uplink(c->s->lab, (const char *)p)) != NULL)
+		port = u->rt;
 	if (port == NULL) {
-		snprintf(msg, sizeof(msg), "no open link or plug named '%.60s' in lab %s",
+		snprintf(msg, sizeof(msg), "no open link, plug or uplink named '%.60s' in lab %s",
 			 (const char *)p, c->s->lab->name);
 		reply_text(c, CTL_FAIL, msg);
 		close(passed);

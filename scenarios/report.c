@@ -4,6 +4,7 @@
  * short summary for people.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,10 +479,29 @@ scn_write_topology(struct scn *s)
 	free(path);
 }
 
+/* The capture files the run wrote (links, plugs, uplinks, ring files). */
+static size_t
+capture_files(const char *outdir)
+{
+	char *dir = xasprintf("%s/pcap", outdir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	free(dir);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".pcapng") != NULL)
+			n++;
+	closedir(d);
+	return n;
+}
+
 void
 scn_print_summary(const struct scn *s, enum scn_verdict v)
 {
-	size_t passed = 0;
+	size_t passed = 0, n;
 
 	for (size_t i = 0; i < s->nchecks; i++)
 		passed += s->checks[i].passed != 0;
@@ -501,8 +521,8 @@ scn_print_summary(const struct scn *s, enum scn_verdict v)
 	printf("  page      %s/report.html\n", s->outdir);
 	printf("  report    %s/report.json (and junit.xml)\n", s->outdir);
 	printf("  topology  %s/topology.svg\n", s->outdir);
-	if (s->o.capture && s->lab->nlinks > 0)
-		printf("  captures  %s/pcap/ (%zu files)\n", s->outdir, s->lab->nlinks);
+	if (s->o.capture && (n = capture_files(s->outdir)) > 0)
+		printf("  captures  %s/pcap/ (%zu file%s)\n", s->outdir, n, n == 1 ? "" : "s");
 	if (s->lab->nnodes > 0)
 		printf("  consoles  %s/console/\n", s->outdir);
 	fflush(stdout);

@@ -719,6 +719,22 @@ started_empty(struct loop_timer *t, void *arg)
 	return LOOP_TIMER_DONE;
 }
 
+/* Record port's frames to OUTDIR/pcap/NAME.pcapng unless captures are
+ * off: a link's, a plug's, an uplink's. */
+static int
+capture_port(struct rt *rt, struct ns_port *port, const char *name, char *err, size_t errlen)
+{
+	char *pcap;
+	int r;
+
+	if (!rt->o.capture)
+		return 0;
+	pcap = xasprintf("%s/pcap/%s.pcapng", rt->o.outdir, name);
+	r = ns_port_capture(port, pcap, err, errlen);
+	free(pcap);
+	return r;
+}
+
 int
 rt_start(struct rt *rt, char *err, size_t errlen)
 {
@@ -771,11 +787,14 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 			free(netdir);
 			return -1;
 		}
+		if (capture_port(rt, u->rt, u->name, err, errlen) < 0) {
+			free(netdir);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < lab->nlinks; i++) {
 		struct lab_link *k = lab->links[i];
 		char *path = xasprintf("%s/%s.%s", netdir, k->iface->node->name, k->iface->name);
-		char *pcap;
 
 		/* a stream port: the guest's vector driver connects to PATH
 		 * (netsim/stream.c) */
@@ -789,40 +808,25 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 			return -1;
 		}
 		ns_port_set_vlan(k->rt, k->vlan);
-		if (!rt->o.capture)
-			continue;
-		pcap = xasprintf("%s/pcap/%s.pcapng", rt->o.outdir, k->name);
-		if (ns_port_capture(k->rt, pcap, err, errlen) < 0) {
-			free(pcap);
+		if (capture_port(rt, k->rt, k->name, err, errlen) < 0) {
 			free(netdir);
 			return -1;
 		}
-		free(pcap);
 	}
 	for (size_t i = 0; i < lab->nplugs; i++) {
 		struct lab_plug *p = lab->plugs[i];
 		char *path = xasprintf("%s/%s", netdir, p->name);
-		char *pcap;
 
 		/* Unlike a guest port it stays ours (0700): the programs that
 		 * attach are the invoking user's, not the guests' uid. */
 		if ((p->rt = ns_port_new(p->sw->rt, p->name, path, err, errlen)) != NULL)
 			snprintf(p->path, sizeof(p->path), "%s", path);
 		free(path);
-		if (p->rt == NULL) {
-			free(netdir);
-			return -1;
-		}
-		if (!rt->o.capture)
-			continue;
 		/* what the program sent ("from node") and got, like a link */
-		pcap = xasprintf("%s/pcap/%s.pcapng", rt->o.outdir, p->name);
-		if (ns_port_capture(p->rt, pcap, err, errlen) < 0) {
-			free(pcap);
+		if (p->rt == NULL || capture_port(rt, p->rt, p->name, err, errlen) < 0) {
 			free(netdir);
 			return -1;
 		}
-		free(pcap);
 	}
 	free(netdir);
 	rt->starting = 1;

@@ -51,7 +51,7 @@ expect "the live capture holds the pings" wait_for 10 sh -c "[ \$('$PCAP_COUNT' 
 kill -TERM $cap; wait $cap
 "$UMLAB" capture "$LAB" nosuch > nosuch.pcap 2> cap2.err
 expect_eq "capture of an unknown link exits 2" 2 "$?"
-expect "and names it" grep -q "no open link or plug named 'nosuch'" cap2.err
+expect "and names it" grep -q "no open link, plug or uplink named 'nosuch'" cap2.err
 "$UMLAB" capture "$LAB" b.eth0-s1 | head -c 24 > head.pcap
 expect "a reader that leaves ends the capture" test -s head.pcap
 

@@ -17,6 +17,11 @@ expect "report.json counts frames out of and into s1.up0" \
 	python3 -c "import json,sys
 u = {x['name']: x for x in json.load(open('$T/up/report.json'))['uplinks']}
 sys.exit(0 if u['s1.up0']['frames_out'] >= 3 and u['s1.up0']['frames_in'] >= 3 else 1)"
+# frames sent out (a's echo requests) and taken in (b's replies) alike
+expect "the uplink's capture holds a's echo requests going out" \
+	sh -c "[ \"\$('$PCAP_COUNT' '$T/up/pcap/s1.up0.pcapng' 'icmp[icmptype] == icmp-echo')\" -ge 3 ]"
+expect "and b's replies coming in" \
+	sh -c "[ \"\$('$PCAP_COUNT' '$T/up/pcap/s1.up0.pcapng' 'icmp[icmptype] == icmp-echoreply')\" -ge 3 ]"
 expect "the topology shows the uplink and its URL" grep -q "vde://.*/outside<" "$T/up/topology.svg"
 
 "$UMLAB" run -o "$T/bad" -D outside="$T/nowhere" "$SCEN/net-uplink.lua" > "$T/bad.out" 2>&1
