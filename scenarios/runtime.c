@@ -587,24 +587,18 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	struct node_config c = { 0 };
 	char *dir = xasprintf("%s/n/%s", rt->dir, ln->name);
 	char *console = xasprintf("%s/console/%s.log", rt->o.outdir, ln->name);
-	char *staged[3] = { NULL, NULL, NULL }, *setup;
+	char *staged[3] = { NULL, NULL, NULL }, *setup = NULL;
 	char *netdir = xasprintf("%s/net", rt->dir);
+	char *tmpdir = NULL, *data_disk = NULL;
+	int rc = -1;
 
-	int ok = mkdir_p(dir, 0755) == 0 && (!rt->set_ids || chown(dir, rt->uid, rt->gid) == 0);
-
-	if (!ok)
+	if (mkdir_p(dir, 0755) != 0 || (rt->set_ids && chown(dir, rt->uid, rt->gid) != 0)) {
 		snprintf(err, errlen, "node %s: %s: %s", ln->name, dir, strerror(errno));
-	if (!ok || stage_files(rt, ln, dir, staged, err, errlen) < 0) {
-		for (int i = 0; i < 3; i++)
-			free(staged[i]);
-		free(dir);
-		free(console);
-		free(netdir);
-		return -1;
+		goto out;
 	}
+	if (stage_files(rt, ln, dir, staged, err, errlen) < 0)
+		goto out;
 	setup = node_setup_text(ln, staged[0], staged[1], staged[2]);
-	char *tmpdir = NULL;
-
 	if (rt->shmdir) {
 		tmpdir = xasprintf("%s/%s", rt->shmdir, ln->name);
 		if (mkdir(tmpdir, 0700) < 0 && errno != EEXIST) {
@@ -634,8 +628,6 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	 * folder (Landlock allows no more). */
 	c.ro_paths = rt->o.ro_paths;
 	c.rw_file = ln->disk;
-	char *data_disk = NULL;
-
 	if (ln->data_disk_bytes > 0) {
 		/* A sparse raw disk in the node's folder, fresh every boot. */
 		int fd;
@@ -646,15 +638,7 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 			snprintf(err, errlen, "node %s: %s: %s", ln->name, data_disk, strerror(errno));
 			if (fd >= 0)
 				close(fd);
-			free(data_disk);
-			free(setup);
-			free(tmpdir);
-			for (int i = 0; i < 3; i++)
-				free(staged[i]);
-			free(dir);
-			free(console);
-			free(netdir);
-			return -1;
+			goto out;
 		}
 		close(fd);
 		if (rt->set_ids)
@@ -669,7 +653,13 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 		snprintf(c.nics[i].url, sizeof(c.nics[i].url), "%s", p ? ns_port_url(p) : "null://");
 		memcpy(c.nics[i].mac, ln->ifaces[i].mac, 6);
 	}
-	rn->node = node_start(rt->loop, &c, &node_events, rn, err, errlen);
+	if ((rn->node = node_start(rt->loop, &c, &node_events, rn, err, errlen)) == NULL)
+		goto out;
+	rn->started = 1;
+	rn->first_boot = 1;
+	rt->nbooting++;
+	rc = 0;
+out:
 	free(data_disk);
 	for (int i = 0; i < 3; i++)
 		free(staged[i]);
@@ -678,12 +668,7 @@ start_node(struct rt *rt, struct rt_node *rn, char *err, size_t errlen)
 	free(setup);
 	free(netdir);
 	free(tmpdir);
-	if (rn->node == NULL)
-		return -1;
-	rn->started = 1;
-	rn->first_boot = 1;
-	rt->nbooting++;
-	return 0;
+	return rc;
 }
 
 static void
