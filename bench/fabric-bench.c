@@ -116,6 +116,7 @@ host(const char *dir)
 			fprintf(stderr, "fabric-bench: %s\n", err);
 			return 1;
 		}
+		ns_port_allow_shm(p[i]);	/* umlab:// plugs, beside bess:// ones */
 	}
 	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK)) == -1 ||
 	    loop_add_fd(l, sfd, EPOLLIN, on_signal, l) == -1) {

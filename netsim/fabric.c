@@ -1273,9 +1273,12 @@ ns_port_readable(int fd, uint32_t events, void *arg)
 	}
 	n = recvmmsg(fd, in->sw->f->rx, NS_BATCH, MSG_DONTWAIT, NULL);
 	if (in->fresh && n > 0) {
-		/* a umlab:// plug says hello first; a guest never does */
+		/* a umlab:// plug says hello first, then waits for the answer;
+		 * on a guest's port the same bytes are just a frame */
 		in->fresh = 0;
-		if (ns_shm_is_hello(in->sw->f->rxiov[0].iov_base, in->sw->f->rx[0].msg_len)) {
+		if (in->shm_ok &&
+		    ns_shm_is_hello(in->sw->f->rxiov[0].iov_base, in->sw->f->rx[0].msg_len)) {
+			in->c.rx_errors += (unsigned)(n - 1);	/* a plug sends nothing more */
 			ns_shm_start(in);
 			return;
 		}

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -60,25 +61,24 @@ nonblocking(const struct umlab_conn *c)
 	return fl == -1 || (fl & O_NONBLOCK);
 }
 
-/* Empty a kick fd without blocking; 1 if there was anything. */
+/* Empty a kick socket without blocking; 1 if there was anything.  Every
+ * kick is a byte on a socketpair, with MSG_DONTWAIT: the descriptors are
+ * shared with the fabric, and so is their O_NONBLOCK flag. */
 static int
-drain(int fd, int sock)
+drain(int fd)
 {
 	char b[64];
-	ssize_t r;
 	int any = 0;
 
-	while ((r = sock ? recv(fd, b, sizeof(b), MSG_DONTWAIT) : read(fd, b, sizeof(b))) > 0)
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
 		any = 1;
 	return any;
 }
 
 static void
-kick_eventfd(int fd)
+kick(int fd)
 {
-	uint64_t one = 1;
-
-	(void)!write(fd, &one, sizeof(one));
+	(void)!send(fd, "k", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void
@@ -104,27 +104,39 @@ handshake(const char *path, int fds[SHM_NFDS], struct shm_welcome *w)
 	struct iovec iov = { w, sizeof(*w) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
 		.msg_controllen = sizeof(cm.b) };
+	struct timeval tmo = { .tv_sec = 5 };
 	struct cmsghdr *ch;
 	ssize_t r;
-	int s;
+	int s, n;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return errno = ENAMETOOLONG, -1;
 	strcpy(sun.sun_path, path);
 	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
+	/* a port that does not answer (a guest's: it takes the hello for a
+	 * frame) must not hang the caller */
+	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    send(s, SHM_HELLO, sizeof(SHM_HELLO), MSG_NOSIGNAL) == -1 ||
 	    (r = recvmsg(s, &mh, MSG_CMSG_CLOEXEC)) == -1) {
+		if (errno == EAGAIN)
+			errno = ETIMEDOUT;
 		close_fds(&s, 1);
 		return -1;
 	}
 	ch = CMSG_FIRSTHDR(&mh);
 	if (ch == NULL || ch->cmsg_level != SOL_SOCKET || ch->cmsg_type != SCM_RIGHTS ||
 	    ch->cmsg_len != CMSG_LEN(sizeof(int) * SHM_NFDS)) {
+		/* whatever descriptors came (fewer, if we are near our limit) */
+		if (ch != NULL && ch->cmsg_level == SOL_SOCKET && ch->cmsg_type == SCM_RIGHTS &&
+		    (n = (int)((ch->cmsg_len - CMSG_LEN(0)) / sizeof(int))) > 0 && n <= SHM_NFDS) {
+			memcpy(fds, CMSG_DATA(ch), sizeof(int) * (size_t)n);
+			close_fds(fds, n);
+		}
 		/* closed without a welcome: not a umlab port, or it refused */
 		close_fds(&s, 1);
-		return errno = r == 0 ? ECONNREFUSED : EPROTO, -1;
+		return errno = r == 0 ? ECONNREFUSED : (mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO, -1;
 	}
 	memcpy(fds, CMSG_DATA(ch), sizeof(int) * SHM_NFDS);
 	if (r != (ssize_t)sizeof(*w) || w->magic != SHM_MAGIC ||
@@ -186,14 +198,14 @@ rx_wait(struct umlab_conn *c)
 		if (c->rx_tail != (c->rx_head = atomic_load_explicit(&r->head, memory_order_acquire)))
 			return 1;
 		/* empty: reset the kick, say we sleep, look again */
-		kicked = drain(c->kick_rx, 1);
+		kicked = drain(c->kick_rx);
 		atomic_store_explicit(&r->cons_sleep, 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (c->rx_tail != (c->rx_head = atomic_load_explicit(&r->head, memory_order_acquire))) {
 			atomic_store_explicit(&r->cons_sleep, 0, memory_order_relaxed);
 			/* we may have eaten the kick for these frames */
 			if (kicked || nb)
-				(void)!send(c->kick_self, "s", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+				kick(c->kick_self);
 			return 1;
 		}
 		if (nb)
@@ -228,7 +240,7 @@ umlab_recv(VDECONN *conn, void *buf, size_t len, int flags)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&r->prod_wait, memory_order_relaxed) &&
 	    atomic_exchange(&r->prod_wait, 0))
-		kick_eventfd(c->kick_fab);
+		kick(c->kick_fab);
 	return n;
 }
 
@@ -248,7 +260,7 @@ tx_room(struct umlab_conn *c)
 			return errno = EAGAIN, -1;
 		if (poll(&h, 1, 0) == 1)
 			return errno = ECONNRESET, -1;	/* the lab is gone */
-		drain(c->kick_space, 0);
+		drain(c->kick_space);
 		atomic_store_explicit(&r->prod_wait, 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (c->tx_head - (c->tx_tail = atomic_load_explicit(&r->tail, memory_order_acquire)) <
@@ -280,7 +292,7 @@ umlab_send(VDECONN *conn, const void *buf, size_t len, int flags)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&r->cons_sleep, memory_order_relaxed) &&
 	    atomic_exchange(&r->cons_sleep, 0))
-		kick_eventfd(c->kick_fab);
+		kick(c->kick_fab);
 	return (ssize_t)len;
 }
 

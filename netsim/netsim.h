@@ -99,8 +99,8 @@ const char *ns_switch_name(const struct ns_switch *sw);
 /* A guest port on sw: a SOCK_SEQPACKET listener at path (< 108 bytes)
  * for UML's vector driver (vecN:transport=bess,dst=path); each message
  * is one frame and the newest connection is the guest (stream.c).
- * A program on the host may take the port instead with the vdeplug4 URL
- * umlab://path (libvdeplug_umlab.so: shared-memory rings, shm.c).
+ * With ns_port_allow_shm, a program on the host may take it with the
+ * vdeplug4 URL umlab://path (libvdeplug_umlab.so: shared-memory rings).
  * Returns NULL and fills err on failure. */
 struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *path,
 			    char *err, size_t errlen);
@@ -108,7 +108,10 @@ struct ns_port *ns_port_new(struct ns_switch *sw, const char *name, const char *
 void ns_port_accept(struct ns_port *p);
 /* Guest connections a stream port has accepted so far. */
 unsigned ns_port_connections(const struct ns_port *p);
-/* Of those, the umlab:// plugs (shared-memory rings). */
+/* Let a program on the host take the port as umlab://PATH (a plug's
+ * port; never a guest's, whose guest could otherwise say the hello). */
+void ns_port_allow_shm(struct ns_port *p);
+/* umlab:// plugs that took the port so far. */
 unsigned ns_port_shm_plugs(const struct ns_port *p);
 /* The port's URL: "bess://PATH" for a guest port (node.c makes it
  * vecN:transport=bess,dst=PATH), an uplink's own URL. */

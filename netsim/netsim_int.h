@@ -188,6 +188,7 @@ struct ns_port {
 	int lfd;			/* a guest port's listener at PATH; else -1 */
 	unsigned connections;		/* guest connections accepted (stream.c) */
 	int fresh;			/* the connection has sent nothing yet */
+	int shm_ok;			/* a umlab:// hello is answered (not a guest's port) */
 	struct ns_shm *shm;		/* a umlab:// plug's rings (shm.c); fd is its kick */
 	unsigned shm_plugs;		/* umlab:// plugs that connected */
 	struct ns_counters c;

@@ -8,9 +8,14 @@
  * switched where they lie, as with recvmmsg's buffers) and copies frames
  * for the plug into its ring, kicking it only when it said it sleeps.
  *
- * The port's fd is then the kick_fab eventfd: the data path (pausing for
- * backpressure included) watches it as it watches a guest's connection.
- * The connection itself is only watched for its end.
+ * The port's fd is then our end of the kick_fab socketpair: the data path
+ * (pausing for backpressure included) watches it as it watches a guest's
+ * connection.  The connection itself is only watched for its end.
+ *
+ * Every kick is a byte on a socketpair, sent and received with
+ * MSG_DONTWAIT, never an eventfd: O_NONBLOCK belongs to the open file
+ * description, which SCM_RIGHTS shares, so a plug could make a shared
+ * eventfd blocking and hang the controller in read() or write().
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -21,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -38,7 +42,8 @@ struct ns_shm {
 	struct shm_area *a;
 	int ctl;			/* the connection: its end is the plug's */
 	int kick_rx;			/* a byte here wakes the plug */
-	int kick_space;			/* eventfd: room for a waiting plug */
+	int kick_space;			/* a byte here: room for a waiting plug */
+	int kick_self;			/* the plug's end of kick_fab: we wake ourselves */
 	uint32_t in_tail;		/* ring[SHM_TOFAB]: we consume */
 	uint32_t out_head;		/* ring[SHM_FROMFAB]: we produce */
 	uint32_t out_tail;		/* its tail as last read */
@@ -51,12 +56,24 @@ ns_shm_is_hello(const void *msg, size_t len)
 	return len == sizeof(SHM_HELLO) && memcmp(msg, SHM_HELLO, len) == 0;
 }
 
+/* A byte that makes the other end readable; a full buffer means it is
+ * readable already. */
 static void
-kick_eventfd(int fd)
+kick(int fd)
 {
-	uint64_t one = 1;
+	(void)!send(fd, "k", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
 
-	(void)!write(fd, &one, sizeof(one));
+/* Empty our end of a kick socketpair, within reason: a plug that floods
+ * it only keeps its own port awake. */
+static void
+drain(int fd)
+{
+	char b[256];
+	int i;
+
+	for (i = 0; i < 16 && recv(fd, b, sizeof(b), MSG_DONTWAIT) == (ssize_t)sizeof(b); i++)
+		;
 }
 
 /* Frames waiting in the plug's ring, or -1 if its head makes no sense. */
@@ -78,7 +95,7 @@ space_kick(struct ns_shm *s)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&r->prod_wait, memory_order_relaxed) &&
 	    atomic_exchange(&r->prod_wait, 0))
-		kick_eventfd(s->kick_space);
+		kick(s->kick_space);
 }
 
 /* Switch up to NS_BATCH frames from the plug's ring, where they lie. */
@@ -126,10 +143,8 @@ shm_readable(int fd, uint32_t events, void *arg)
 		if ((n = in_avail(s)) < 0)
 			goto broken;
 		if (n == 0) {
-			uint64_t v;
-
 			/* empty: reset the kick, say we sleep, look again */
-			(void)!read(fd, &v, sizeof(v));
+			drain(fd);
 			drained = 1;
 			atomic_store_explicit(&r->cons_sleep, 1, memory_order_relaxed);
 			atomic_thread_fence(memory_order_seq_cst);
@@ -143,10 +158,10 @@ shm_readable(int fd, uint32_t events, void *arg)
 		if (p->shm != s || p->paused)
 			break;
 	}
-	/* frames are left (or a stalled egress paused us): keep the eventfd
+	/* frames are left (or a stalled egress paused us): keep our kick
 	 * readable so that the loop comes back when it may */
 	if (p->shm == s && drained)
-		kick_eventfd(fd);
+		kick(s->kick_self);
 	return;
 broken:
 	fprintf(stderr, "umlab: netsim: port %s: the umlab:// plug broke its ring; dropped\n",
@@ -164,11 +179,15 @@ shm_ctl_event(int fd, uint32_t events, void *arg)
 	struct ns_shm *s = p->shm;
 	char b[64];
 	int64_t n;
+	int round;
 
 	if ((events & EPOLLIN) && !(events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) &&
 	    recv(fd, b, sizeof(b), MSG_DONTWAIT) != 0)
 		return;		/* not the end */
-	while (s != NULL && p->shm == s && !p->paused && (n = in_avail(s)) > 0)
+	/* one ringful at most: a plug gone from the connection may still
+	 * write the mapping */
+	for (round = 0; round < (int)(SHM_SLOTS / NS_BATCH) && p->shm == s && !p->paused &&
+	    (n = in_avail(s)) > 0; round++)
 		take_batch(p, s, (uint32_t)n);
 	if (p->shm == s)
 		ns_stream_drop(p);
@@ -211,6 +230,8 @@ shm_close(struct ns_shm *s)
 		close(s->kick_rx);
 	if (s->kick_space >= 0)
 		close(s->kick_space);
+	if (s->kick_self >= 0)
+		close(s->kick_self);
 	if (s->ctl >= 0)
 		close(s->ctl);
 	free(s);
@@ -235,22 +256,24 @@ ns_shm_start(struct ns_port *p)
 		.msg_controllen = sizeof(cm.b) };
 	struct cmsghdr *ch;
 	struct ns_shm *s;
-	int mfd = -1, kf = -1, sp[2] = { -1, -1 }, fds[SHM_NFDS];
+	/* [0] ours, [1] the plug's */
+	int mfd = -1, kf[2] = { -1, -1 }, rx[2] = { -1, -1 }, sp[2] = { -1, -1 };
+	int fds[SHM_NFDS];
 
 	memset(&cm, 0, sizeof(cm));
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto fail;
-	s->ctl = s->kick_rx = s->kick_space = -1;
+	s->ctl = s->kick_rx = s->kick_space = s->kick_self = -1;
 	if ((mfd = area_new(&s->a)) == -1 ||
-	    (kf = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
-	    (s->kick_space = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, kf) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rx) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		goto fail;
 	fds[0] = mfd;
-	fds[1] = kf;
-	fds[2] = sp[0];
-	fds[3] = s->kick_space;
-	fds[4] = sp[1];
+	fds[1] = kf[1];		/* the plug kicks us here */
+	fds[2] = rx[1];		/* its datafd: we kick it from rx[0] */
+	fds[3] = sp[1];		/* room: we kick it from sp[0] */
+	fds[4] = rx[0];		/* the plug's copy, to wake itself */
 	ch = CMSG_FIRSTHDR(&mh);
 	ch->cmsg_level = SOL_SOCKET;
 	ch->cmsg_type = SCM_RIGHTS;
@@ -259,21 +282,23 @@ ns_shm_start(struct ns_port *p)
 	if (sendmsg(p->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(w))
 		goto fail;
 	close(mfd);
-	close(sp[0]);		/* the plug's now */
-	s->kick_rx = sp[1];	/* the plug holds a copy: it kicks itself */
-	(void)fcntl(s->kick_rx, F_SETFL, O_NONBLOCK);
-	/* the connection is only watched for its end now; kf is the data */
+	close(rx[1]);		/* the plug's now */
+	close(sp[1]);
+	s->kick_rx = rx[0];
+	s->kick_space = sp[0];
+	s->kick_self = kf[1];	/* we keep a copy: a byte here wakes us */
+	/* the connection is only watched for its end now; kf[0] is the data */
 	if (p->polled)
 		loop_del_fd(f->l, p->fd);
 	p->polled = 0;
 	s->ctl = p->fd;
-	p->fd = kf;
+	p->fd = kf[0];
 	p->shm = s;
 	if (f->l != NULL) {
 		if (loop_add_fd(f->l, s->ctl, EPOLLIN | EPOLLRDHUP, shm_ctl_event, p) == -1)
 			goto fail_switched;
 		s->ctl_polled = 1;
-		if (loop_add_fd(f->l, kf, p->paused ? 0 : EPOLLIN, shm_readable, p) == -1)
+		if (loop_add_fd(f->l, kf[0], p->paused ? 0 : EPOLLIN, shm_readable, p) == -1)
 			goto fail_switched;
 		p->polled = 1;
 	}
@@ -287,11 +312,13 @@ fail:
 	fprintf(stderr, "umlab: netsim: port %s: umlab:// plug: %s\n", p->name, strerror(errno));
 	if (mfd >= 0)
 		close(mfd);
-	if (kf >= 0)
-		close(kf);
-	if (sp[0] >= 0) {
-		close(sp[0]);
-		close(sp[1]);
+	for (int i = 0; i < 2; i++) {
+		if (kf[i] >= 0)
+			close(kf[i]);
+		if (rx[i] >= 0)
+			close(rx[i]);
+		if (sp[i] >= 0)
+			close(sp[i]);
 	}
 	if (s != NULL)
 		shm_close(s);
@@ -373,6 +400,12 @@ ns_shm_send(struct ns_port *p, struct mmsghdr *m, unsigned n)
 	}
 	errno = n == 0 || room == 0 ? EAGAIN : EMSGSIZE;
 	return -1;
+}
+
+void
+ns_port_allow_shm(struct ns_port *p)
+{
+	p->shm_ok = 1;
 }
 
 unsigned

@@ -6,15 +6,20 @@
  *
  * Handshake.  The plug connects SOCK_SEQPACKET to the port's path, the
  * same listener a guest's vector driver uses, and sends SHM_HELLO as its
- * first message.  The fabric answers with struct shm_welcome and, by
+ * first message.  Only ports made for host programs answer it (plugs,
+ * ns_port_allow_shm); a guest's port takes it for a frame.  The fabric answers with struct shm_welcome and, by
  * SCM_RIGHTS, SHM_NFDS descriptors in this order:
  *   0 memfd       the rings, sealed against shrinking and growing
- *   1 kick_fab    eventfd: the plug writes it to wake the fabric
- *   2 kick_rx     one end of a stream socketpair, the plug's datafd: the
- *                 fabric writes a byte to the other end when frames wait
- *   3 kick_space  eventfd: the fabric writes it when a plug that waits for
- *                 room in its to-fabric ring may go on
+ *   1 kick_fab    the plug sends a byte here to wake the fabric
+ *   2 kick_rx     the plug's datafd: the fabric sends a byte to the other
+ *                 end when frames wait
+ *   3 kick_space  the fabric sends a byte to the other end when a plug
+ *                 that waits for room in its to-fabric ring may go on
  *   4 kick_self   the other end of kick_rx: the plug wakes itself (below)
+ * Each kick is one end of an AF_UNIX stream socketpair, and both sides
+ * send and receive with MSG_DONTWAIT: O_NONBLOCK is a flag of the open
+ * file description, shared through SCM_RIGHTS, so neither side may rely
+ * on it (an eventfd would let a plug make the fabric's read() block).
  * The connection then carries nothing; its end is the plug's end.
  *
  * Rings.  One memfd holds two single-producer, single-consumer rings:
@@ -43,13 +48,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define SHM_MAGIC	0x756d6c32u	/* "uml2" */
+#define SHM_MAGIC	0x756d6c33u	/* "uml3" */
 #define SHM_SLOTS	256u		/* a power of two */
 #define SHM_SLOTSZ	2048u
 #define SHM_MTU		(SHM_SLOTSZ - 4)	/* 2044: a tagged 1518-byte frame fits */
 #define SHM_TOFAB	0
 #define SHM_FROMFAB	1
-#define SHM_HELLO	"umlab-shm-hello-2"	/* sent with its NUL */
+#define SHM_HELLO	"umlab-shm-hello-3"	/* sent with its NUL */
 #define SHM_NFDS	5
 
 struct shm_slot {

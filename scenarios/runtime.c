@@ -807,6 +807,8 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 		if ((p->rt = ns_port_new(p->sw->rt, p->name, path, err, errlen)) != NULL)
 			snprintf(p->path, sizeof(p->path), "%s", path);
 		free(path);
+		if (p->rt != NULL)
+			ns_port_allow_shm(p->rt);	/* umlab:// */
 		/* what the program sent ("from node") and got, like a link */
 		if (p->rt == NULL || capture_port(rt, p->rt, p->name, err, errlen) < 0) {
 			free(netdir);

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ bare_port(struct rig *r, int i, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
 	if ((r->p[i] = ns_port_new(r->sw[0], name, path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
+	ns_port_allow_shm(r->p[i]);
 	return r->p[i];
 }
 
@@ -162,7 +164,9 @@ send_thread(void *arg)
 }
 
 /* More frames than both rings hold, sent flat out by a blocking sender
- * to a receiver that reads between loop rounds: all arrive, in order. */
+ * to a receiver that reads between loop rounds as vde_plug does (poll
+ * the datafd, then one vde_recv): all arrive, in order.  A lost kick
+ * leaves the receiver waiting on a datafd that never turns readable. */
 static void
 test_burst_is_not_lost(void **state)
 {
@@ -186,16 +190,20 @@ test_burst_is_not_lost(void **state)
 		loop_run_once(r->l, 5);
 		assert_int_equal(got(r, r->c[0], b), (ssize_t)n);
 	}
-	(void)fcntl(vde_datafd(r->c[1]), F_SETFL, O_NONBLOCK);
 	s.c = r->c[0];
 	assert_int_equal(pthread_create(&t, NULL, send_thread, &s), 0);
 	while (want < BURST && idle < 2000) {
+		struct pollfd pf = { .fd = vde_datafd(r->c[1]), .events = POLLIN };
 		ssize_t k;
 		int v;
 
 		loop_run_once(r->l, 1);
 		idle++;
-		while ((k = vde_recv(r->c[1], b, sizeof(b), 0)) > 0) {
+		while (poll(&pf, 1, 0) == 1) {
+			if ((k = vde_recv(r->c[1], b, sizeof(b), 0)) < 0)
+				fail_msg("vde_recv after POLLIN: %s", strerror(errno));
+			if (k == 0)
+				break;	/* a kick for frames read already */
 			memcpy(&v, b + 14, sizeof(v));
 			assert_int_equal(v, want);
 			want++;
@@ -367,6 +375,67 @@ test_bad_length_is_an_error(void **state)
 	raw_close(&p);
 }
 
+/* On a guest's port (no ns_port_allow_shm) the hello is only a frame:
+ * a guest that sends those bytes cannot turn its port into rings. */
+static void
+test_guest_port_ignores_hello(void **state)
+{
+	struct rig *r = *state;
+	char path[128];
+	uint8_t b[2048];
+	int fd;
+
+	port(r, r->sw[0], 1, "g2");
+	snprintf(path, sizeof(path), "%s/g1", r->dir);
+	if ((r->p[0] = ns_port_new(r->sw[0], "g1", path, (char *)b, sizeof(b))) == NULL)
+		fail_msg("%s", (char *)b);
+	assert_true((fd = guest_connect(path)) >= 0);
+	assert_int_equal(send(fd, SHM_HELLO, sizeof(SHM_HELLO), 0), (ssize_t)sizeof(SHM_HELLO));
+	assert_int_equal(got(r, r->c[1], b), (ssize_t)sizeof(SHM_HELLO));
+	assert_memory_equal(b, SHM_HELLO, sizeof(SHM_HELLO));
+	assert_int_equal(ns_port_shm_plugs(r->p[0]), 0);
+	close(fd);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("the fabric blocked on a descriptor the plug made blocking");
+}
+
+/* The plug makes every descriptor it got blocking (O_NONBLOCK is shared
+ * with the fabric's copies), asks for room kicks it never reads, and
+ * floods frames: the fabric never blocks. */
+static void
+test_plug_cannot_block_the_fabric(void **state)
+{
+	struct rig *r = *state;
+	struct shm_ring *ring;
+	struct raw p;
+	int i;
+
+	bare_port(r, 0, "a");
+	raw_plug(r, "a", &p);
+	for (i = 1; i < SHM_NFDS; i++)
+		assert_int_equal(fcntl(p.fds[i], F_SETFL, 0), 0);
+	ring = &p.area->ring[SHM_TOFAB];
+	signal(SIGALRM, on_alarm);
+	alarm(30);
+	for (i = 0; i < 400000; i++) {
+		uint32_t h = atomic_load(&ring->head);
+
+		ring->slot[h & (SHM_SLOTS - 1)].len = 60;
+		atomic_store(&ring->prod_wait, 1);
+		atomic_store(&ring->head, h + 1);
+		(void)!send(p.fds[1], "k", 1, MSG_DONTWAIT);
+		loop_run_once(r->l, 0);
+	}
+	alarm(0);
+	assert_true(r->p[0]->c.rx_frames > 300000);
+	raw_close(&p);
+}
+
 int
 main(void)
 {
@@ -378,6 +447,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plug_goes_and_comes_back, setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_broken_ring_is_dropped, setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_length_is_an_error, setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_port_ignores_hello, setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_plug_cannot_block_the_fabric, setup, rig_teardown),
 	};
 
 	if (getenv("VDEPLUGIN_PATH") == NULL)
