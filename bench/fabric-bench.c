@@ -8,6 +8,12 @@
  *   fabric-bench recv URL SECONDS    count frames for SECONDS after the first
  *                                    one; prints "frames/s N"
  *   fabric-bench send URL SIZE SECONDS   send SIZE-byte frames flat out
+ *   fabric-bench host DIR LOSS SEED  the same switch, losing LOSS (0..1) of
+ *                                    the frames port a gets from its plug
+ *   fabric-bench sendn URL SIZE COUNT    send exactly COUNT frames
+ *   fabric-bench count URL IDLE      count frames until none came for IDLE
+ *                                    seconds; prints "frames N"
+ * (the last three: bench/impair-accuracy.sh)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -15,6 +21,7 @@
 #include <errno.h>
 #include <libvdeplug.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +95,7 @@ on_signal(int fd, uint32_t events, void *arg)
 }
 
 static int
-host(const char *dir)
+host(const char *dir, double loss, uint64_t seed)
 {
 	struct ns_port *p[2];
 	struct ns_counters c;
@@ -118,6 +125,15 @@ host(const char *dir)
 		}
 		ns_port_allow_shm(p[i]);	/* umlab:// plugs, beside bess:// ones */
 	}
+	if (loss > 0) {
+		struct ns_impair im = { .loss = loss };
+
+		if (ns_impair_check(&im, err, sizeof(err)) < 0 ||
+		    ns_port_impair(p[0], NS_FROM_NODE, &im, seed, err, sizeof(err)) < 0) {
+			fprintf(stderr, "fabric-bench: %s\n", err);
+			return 1;
+		}
+	}
 	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK)) == -1 ||
 	    loop_add_fd(l, sfd, EPOLLIN, on_signal, l) == -1) {
 		fprintf(stderr, "fabric-bench: signalfd: %s\n", strerror(errno));
@@ -129,9 +145,12 @@ host(const char *dir)
 	loop_run(l);
 	for (i = 0; i < 2; i++) {
 		ns_port_counters(p[i], &c);
-		fprintf(stderr, "fabric port %s: rx %llu tx %llu drop %llu\n", ns_port_name(p[i]),
-		    (unsigned long long)c.rx_frames, (unsigned long long)c.tx_frames,
-		    (unsigned long long)c.drop_frames);
+		fprintf(stderr, "fabric port %s: rx %llu tx %llu drop %llu (loss %llu queue_full %llu)\n",
+		    ns_port_name(p[i]), (unsigned long long)c.rx_frames,
+		    (unsigned long long)c.tx_frames, (unsigned long long)c.drop_frames,
+		    (unsigned long long)(c.dir[0].drop[NS_DROP_LOSS] + c.dir[1].drop[NS_DROP_LOSS]),
+		    (unsigned long long)(c.dir[0].drop[NS_DROP_QUEUE_FULL] +
+		    c.dir[1].drop[NS_DROP_QUEUE_FULL]));
 	}
 	loop_del_fd(l, sfd);
 	close(sfd);
@@ -196,11 +215,63 @@ send_frames(const char *url, size_t size, double secs)
 	return 0;
 }
 
+/* Exactly count frames, each numbered; a send that fails is retried. */
+static int
+sendn_frames(const char *url, size_t size, unsigned long long count)
+{
+	unsigned char buf[2048];
+	unsigned long long n = 0;
+	VDECONN *c = plug(url);
+
+	frame(buf, size, mac_recv, mac_send);
+	while (n < count) {
+		memcpy(buf + 14, &n, sizeof(n));
+		if (vde_send(c, buf, size, 0) == (ssize_t)size)
+			n++;
+	}
+	printf("sent %llu\n", n);
+	vde_close(c);
+	return 0;
+}
+
+static int
+count_frames(const char *url, double idle)
+{
+	unsigned char buf[2048];
+	unsigned long long n = 0;
+	VDECONN *c = plug(url);
+	double last = now_s();
+	ssize_t r;
+
+	frame(buf, 64, (const unsigned char *)"\xff\xff\xff\xff\xff\xff", mac_recv);
+	(void)vde_send(c, buf, 64, 0);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		r = vde_recv(c, buf, sizeof(buf), 0);
+		if (r > 0) {
+			n++;
+			last = now_s();
+		} else if (n > 0 && now_s() - last >= idle) {
+			break;
+		}
+	}
+	printf("frames %llu\n", n);
+	vde_close(c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "host") == 0)
-		return host(argv[2]);
+		return host(argv[2], 0, 0);
+	if (argc == 5 && strcmp(argv[1], "host") == 0)
+		return host(argv[2], atof(argv[3]), strtoull(argv[4], NULL, 0));
+	if (argc == 5 && strcmp(argv[1], "sendn") == 0)
+		return sendn_frames(argv[2], strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "count") == 0)
+		return count_frames(argv[2], atof(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "recv") == 0)
 		return recv_frames(argv[2], atof(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "send") == 0) {
@@ -212,7 +283,7 @@ main(int argc, char **argv)
 		}
 		return send_frames(argv[2], size, atof(argv[4]));
 	}
-	fprintf(stderr, "usage: fabric-bench host DIR | recv URL SECONDS | "
-	    "send URL SIZE SECONDS\n");
+	fprintf(stderr, "usage: fabric-bench host DIR [LOSS SEED] | recv URL SECONDS | "
+	    "send URL SIZE SECONDS | sendn URL SIZE COUNT | count URL IDLE\n");
 	return 2;
 }
