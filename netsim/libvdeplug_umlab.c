@@ -21,6 +21,12 @@
  * A caller that polls the datafd before each vde_recv must never sleep
  * beside waiting frames: when the plug emptied the kick socket and still
  * found frames, it writes a byte into it itself (kick_self).
+ *
+ * Two limits of the datafd, both as documented for vdeplug4 callers that
+ * also watch the ctlfd (vde_plug does): it never reports POLLOUT-only
+ * waits (a non-blocking sender facing a full ring gets EAGAIN and must
+ * retry), and it never hangs up (the plug holds both ends of its kick
+ * socket); the end of the lab shows on the ctlfd, the connection.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
