@@ -81,6 +81,9 @@ struct lab_link {
 	struct lab_impair imp[2];   /* by enum lab_dir */
 	int down;                   /* link_down() */
 	int vlan;                   /* access VLAN 1..4094; 0: untagged, no VLAN */
+	int trunk;                  /* an 802.1Q trunk to the guest: vlans tagged */
+	int nvlans;                 /* 0: every VLAN */
+	uint16_t vlans[64];
 };
 
 /* An 802.1Q trunk between two switches, inside the fabric (no guest). */

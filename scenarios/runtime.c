@@ -792,7 +792,10 @@ rt_start(struct rt *rt, char *err, size_t errlen)
 			free(netdir);
 			return -1;
 		}
-		ns_port_set_vlan(k->rt, k->vlan);
+		if (k->trunk)	/* the guest tags its own frames (eth0.10 ...) */
+			ns_port_set_trunk(k->rt, k->vlans, k->nvlans);
+		else
+			ns_port_set_vlan(k->rt, k->vlan);
 		if (capture_port(rt, k->rt, k->name, err, errlen) < 0) {
 			free(netdir);
 			return -1;

@@ -106,7 +106,7 @@ static const char *const impair_keys[] = {
 	"reorder", "rate", "limit", "mtu", "direction", "seed", NULL,
 };
 /* link()'s options table may also hold these */
-static const char *const link_keys[] = { "ip", "vlan", NULL };
+static const char *const link_keys[] = { "ip", "vlan", "vlans", NULL };
 
 static int
 in_list(const char *const *l, const char *k)
@@ -359,6 +359,35 @@ l_link_stats(lua_State *L)
 	return 1;
 }
 
+/* The VLAN list at idx (a table of 1..4094, at most 64; "all" where
+ * all_ok) into vlans; their number (0: all).  Raises on a bad one. */
+static int
+parse_vlans(lua_State *L, int idx, const char *what, int all_ok, uint16_t vlans[64])
+{
+	lua_Integer len;
+	int nv = 0;
+
+	if (all_ok && lua_type(L, idx) == LUA_TSTRING && strcmp(lua_tostring(L, idx), "all") == 0)
+		return 0;
+	if (!lua_istable(L, idx))
+		net_error(L, "%s: vlans must be a list of VLAN numbers%s", what,
+			  all_ok ? " or \"all\"" : "");
+	len = luaL_len(L, idx);
+	if (len > 64 || (all_ok && len == 0))
+		net_error(L, "%s: vlans lists 1 to 64 VLANs (%s)", what,
+			  all_ok ? "\"all\" for every one" : "none: all");
+	for (lua_Integer i = 1; i <= len; i++) {
+		lua_geti(L, idx, i);
+		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+		    lua_tointeger(L, -1) > LAB_VLAN_MAX)
+			net_error(L, "%s: vlans[%d] %s is outside 1..%d", what, (int)i,
+				  luaL_tolstring(L, -1, NULL), LAB_VLAN_MAX);
+		vlans[nv++] = (uint16_t)lua_tointeger(L, -1);
+		lua_pop(L, 1);
+	}
+	return nv;
+}
+
 /* link()'s options table at arg: impairments and vlan for the new link k
  * (called by l_link in scn_lua.c once k exists). */
 void
@@ -388,6 +417,19 @@ scn_lua_net_link_opts(lua_State *L, struct lab_link *k, int arg)
 		k->vlan = (int)v;
 	}
 	lua_pop(L, 1);
+	if (lua_getfield(L, arg, "vlans") != LUA_TNIL) {
+		char what[sizeof(k->name) + 16];
+
+		snprintf(what, sizeof(what), "link: link %s", k->name);
+		if (k->vlan != 0)
+			net_error(L, "%s: vlan (an access port) and vlans (a trunk) together",
+				  what);
+		if (k->sw->kind != LAB_SWITCH)
+			net_error(L, "%s: vlans needs a switch, not a hub or a cable", what);
+		k->nvlans = parse_vlans(L, lua_gettop(L), what, 1, k->vlans);
+		k->trunk = 1;
+	}
+	lua_pop(L, 1);
 }
 
 /* trunk(switch_a, switch_b [, {vlans = {10, 20}}]) -> trunk name: an
@@ -406,23 +448,8 @@ l_trunk(lua_State *L)
 		return net_error(L, "trunk: the topology is fixed once start() has run");
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TTABLE);
-		if (lua_getfield(L, 3, "vlans") != LUA_TNIL) {
-			lua_Integer len;
-
-			luaL_checktype(L, -1, LUA_TTABLE);
-			len = luaL_len(L, -1);
-			if (len > 64)
-				return net_error(L, "trunk: at most 64 VLANs (none: all)");
-			for (lua_Integer i = 1; i <= len; i++) {
-				lua_geti(L, -1, i);
-				if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
-				    lua_tointeger(L, -1) > LAB_VLAN_MAX)
-					return net_error(L, "trunk: vlans[%d] %s is outside 1..%d",
-							  (int)i, luaL_tolstring(L, -1, NULL), LAB_VLAN_MAX);
-				vlans[nv++] = (uint16_t)lua_tointeger(L, -1);
-				lua_pop(L, 1);
-			}
-		}
+		if (lua_getfield(L, 3, "vlans") != LUA_TNIL)
+			nv = parse_vlans(L, lua_gettop(L), "trunk", 0, vlans);
 		lua_pop(L, 1);
 	}
 	t = lab_add_trunk(s->lab, s->lab->switches[a->index], s->lab->switches[b->index], vlans, nv,

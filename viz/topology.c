@@ -315,16 +315,26 @@ static void viz_write(FILE *f, const struct lab *lab, const struct viz_style *st
 		viz_put_iface_label(f, l->iface);
 		viz_put_tooltip(f, l);
 		viz_put_link_look(f, l);
-		if ((t = viz_link_label(lab, st, l)) != NULL || l->vlan || l->down || viz_impaired(l)) {
+		if ((t = viz_link_label(lab, st, l)) != NULL || l->vlan || l->trunk || l->down ||
+		    viz_impaired(l)) {
+			int said = t != NULL;
+
 			fputs(" label=\"", f);
 			if (t != NULL)
 				viz_put_escaped(f, t);
 			if (l->vlan)
-				fprintf(f, "%svlan %d", t ? "\\n" : "", l->vlan);
+				fprintf(f, "%svlan %d", said++ ? "\\n" : "", l->vlan);
+			if (l->trunk) {
+				fprintf(f, "%strunk", said++ ? "\\n" : "");
+				for (int v = 0; v < l->nvlans; v++)
+					fprintf(f, "%s%d", v ? "," : " ", l->vlans[v]);
+				if (l->nvlans == 0)
+					fputs(" (all)", f);
+			}
 			if (l->down)
-				fprintf(f, "%sDOWN", t || l->vlan ? "\\n" : "");
+				fprintf(f, "%sDOWN", said ? "\\n" : "");
 			else if (viz_impaired(l))
-				fprintf(f, "%simpaired", t || l->vlan ? "\\n" : "");
+				fprintf(f, "%simpaired", said ? "\\n" : "");
 			fputc('"', f);
 		}
 		fputs("];\n", f);

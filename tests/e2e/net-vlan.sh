@@ -7,6 +7,10 @@
 rc=$?
 cat "$T/vlan.out"
 expect_eq "the VLAN lab exits 0" 0 "$rc"
+expect "r's trunk carried frames tagged with VLAN 10 and with VLAN 20" sh -c "
+	[ \"\$('$PCAP_COUNT' '$T/vlan/pcap/r.eth0-s1.pcapng' 'vlan 10 and icmp')\" -ge 6 ] &&
+	[ \"\$('$PCAP_COUNT' '$T/vlan/pcap/r.eth0-s1.pcapng' 'vlan 20 and icmp')\" -ge 6 ]"
+expect "the topology labels r's cable as a trunk" grep -q "trunk 10,20" "$T/vlan/topology.svg"
 
 "$UMLAB" run -o "$T/loop" "$SCEN/net-loop.lua" > "$T/loop.out" 2>&1
 rc=$?

@@ -181,6 +181,36 @@ missing_file_and_busy_outdir(void **state)
 	rm_rf(dir);
 }
 
+/* link(..., {vlans = ...}): a trunk to the guest; bad lists are errors
+ * that name the link and the value. */
+static void
+guest_trunk_options(void **state)
+{
+	struct run r = run_text("gtrunk", "local s1 = switch('s1')\nlocal n = node('r')\n"
+	    "local l = link(n, s1, { vlans = { 10, 20 } })\n"
+	    "local m = node('m')\nlink(m, s1, { vlans = 'all' })\n");
+
+	assert_int_equal(r.rc, UMLAB_EXIT_OK);
+	run_done(&r);
+	r = run_text("gtboth", "local s1 = switch('s1')\nlocal n = node('r')\n"
+	    "link(n, s1, { vlan = 10, vlans = { 20 } })\n");
+	assert_int_equal(r.rc, UMLAB_EXIT_USAGE);
+	assert_non_null(strstr(report_error(&r), "gtboth.lua:3: link: link r.eth0-s1: vlan (an "
+				"access port) and vlans (a trunk) together"));
+	run_done(&r);
+	r = run_text("gtbad", "local s1 = switch('s1')\nlocal n = node('r')\n"
+	    "link(n, s1, { vlans = { 10, 5000 } })\n");
+	assert_int_equal(r.rc, UMLAB_EXIT_USAGE);
+	assert_non_null(strstr(report_error(&r), "gtbad.lua:3: link: link r.eth0-s1: vlans[2] "
+				"5000 is outside 1..4094"));
+	run_done(&r);
+	r = run_text("gthub", "local h = hub('h')\nlocal n = node('r')\n"
+	    "link(n, h, { vlans = { 10 } })\n");
+	assert_int_equal(r.rc, UMLAB_EXIT_USAGE);
+	assert_non_null(strstr(report_error(&r), "vlans needs a switch, not a hub or a cable"));
+	run_done(&r);
+}
+
 /* plug() and plug_url() before start(): bad arguments, and no URL yet
  * (the runtime folder that will hold the socket does not exist). */
 static void
@@ -357,6 +387,7 @@ main(void)
 		cmocka_unit_test(checks_decide_the_verdict),
 		cmocka_unit_test(missing_file_and_busy_outdir),
 		cmocka_unit_test(plug_errors_before_start),
+		cmocka_unit_test(guest_trunk_options),
 		cmocka_unit_test(plugs_carry_frames_of_host_programs),
 	};
 
