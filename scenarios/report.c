@@ -160,6 +160,16 @@ scn_links_json(struct scn *s)
 		json_object_set_new(o, "interface", json_string(k->iface->name));
 		json_object_set_new(o, "switch", json_string(k->sw->name));
 		json_object_set_new(o, "switch_kind", json_string(kind_name(k->sw->kind)));
+		if (k->vlan != 0)
+			json_object_set_new(o, "vlan", json_integer(k->vlan));
+		if (k->trunk) {
+			json_t *v = json_array();
+
+			/* an empty list: every VLAN */
+			for (int j = 0; j < k->nvlans; j++)
+				json_array_append_new(v, json_integer(k->vlans[j]));
+			json_object_set_new(o, "trunk_vlans", v);
+		}
 		if (k->rt != NULL) {
 			struct ns_counters c;
 

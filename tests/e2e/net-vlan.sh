@@ -10,6 +10,11 @@ expect_eq "the VLAN lab exits 0" 0 "$rc"
 expect "r's trunk carried frames tagged with VLAN 10 and with VLAN 20" sh -c "
 	[ \"\$('$PCAP_COUNT' '$T/vlan/pcap/r.eth0-s1.pcapng' 'vlan 10 and icmp')\" -ge 6 ] &&
 	[ \"\$('$PCAP_COUNT' '$T/vlan/pcap/r.eth0-s1.pcapng' 'vlan 20 and icmp')\" -ge 6 ]"
+expect "report.json says which links are access ports and which a trunk" \
+	python3 -c "import json,sys
+l = {x['name']: x for x in json.load(open('$T/vlan/report.json'))['links']}
+sys.exit(0 if l['a10.eth0-s1']['vlan'] == 10 and l['r.eth0-s1']['trunk_vlans'] == [10, 20]
+         and 'vlan' not in l['r.eth0-s1'] else 1)"
 expect "the topology labels r's cable as a trunk" grep -q "trunk 10,20" "$T/vlan/topology.svg"
 
 "$UMLAB" run -o "$T/loop" "$SCEN/net-loop.lua" > "$T/loop.out" 2>&1
