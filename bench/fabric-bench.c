@@ -159,22 +159,33 @@ host(const char *dir, double loss, uint64_t seed)
 	return 0;
 }
 
+/* A plug that receives: its reads give up after 200 ms (a socket would
+ * otherwise block for good once the sender stops), and a switch has
+ * learned where it is before the script, told "ready", starts a sender. */
+static VDECONN *
+receiver(const char *url)
+{
+	struct timeval tmo = { 0, 200000 };
+	unsigned char buf[64];
+	VDECONN *c = plug(url);
+
+	setsockopt(vde_datafd(c), SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	frame(buf, sizeof(buf), (const unsigned char *)"\xff\xff\xff\xff\xff\xff", mac_recv);
+	(void)vde_send(c, buf, sizeof(buf), 0);
+	printf("ready\n");
+	fflush(stdout);
+	return c;
+}
+
 static int
 recv_frames(const char *url, double secs)
 {
-	struct timeval tmo = { 0, 200000 };
 	unsigned char buf[2048];
 	unsigned long long n = 0;
 	double t0 = 0, t = 0;
-	VDECONN *c = plug(url);
+	VDECONN *c = receiver(url);
 	ssize_t r;
 
-	setsockopt(vde_datafd(c), SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-	/* let a switch learn where we are */
-	frame(buf, 64, (const unsigned char *)"\xff\xff\xff\xff\xff\xff", mac_recv);
-	(void)vde_send(c, buf, 64, 0);
-	printf("ready\n");
-	fflush(stdout);
 	for (;;) {
 		r = vde_recv(c, buf, sizeof(buf), 0);
 		if (r > 0) {
@@ -239,14 +250,10 @@ count_frames(const char *url, double idle)
 {
 	unsigned char buf[2048];
 	unsigned long long n = 0;
-	VDECONN *c = plug(url);
+	VDECONN *c = receiver(url);
 	double last = now_s();
 	ssize_t r;
 
-	frame(buf, 64, (const unsigned char *)"\xff\xff\xff\xff\xff\xff", mac_recv);
-	(void)vde_send(c, buf, 64, 0);
-	printf("ready\n");
-	fflush(stdout);
 	for (;;) {
 		r = vde_recv(c, buf, sizeof(buf), 0);
 		if (r > 0) {
