@@ -81,11 +81,6 @@ drain(int fd)
 	return any;
 }
 
-static void
-kick(int fd)
-{
-	(void)!send(fd, "k", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
 
 static void
 close_fds(const int *fd, int n)
@@ -211,7 +206,7 @@ rx_wait(struct umlab_conn *c)
 			atomic_store_explicit(&r->cons_sleep, 0, memory_order_relaxed);
 			/* we may have eaten the kick for these frames */
 			if (kicked || nb)
-				kick(c->kick_self);
+				shm_kick(c->kick_self);
 			return 1;
 		}
 		if (nb)
@@ -243,10 +238,7 @@ umlab_recv(VDECONN *conn, void *buf, size_t len, int flags)
 		n = (uint32_t)len;
 	memcpy(buf, s->data, n);
 	atomic_store_explicit(&r->tail, ++c->rx_tail, memory_order_release);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->prod_wait, memory_order_relaxed) &&
-	    atomic_exchange(&r->prod_wait, 0))
-		kick(c->kick_fab);
+	shm_wake(&r->prod_wait, c->kick_fab);
 	return n;
 }
 
@@ -295,10 +287,7 @@ umlab_send(VDECONN *conn, const void *buf, size_t len, int flags)
 	s->len = (uint32_t)len;
 	memcpy(s->data, buf, len);
 	atomic_store_explicit(&r->head, ++c->tx_head, memory_order_release);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->cons_sleep, memory_order_relaxed) &&
-	    atomic_exchange(&r->cons_sleep, 0))
-		kick(c->kick_fab);
+	shm_wake(&r->cons_sleep, c->kick_fab);
 	return (ssize_t)len;
 }
 

@@ -56,14 +56,6 @@ ns_shm_is_hello(const void *msg, size_t len)
 	return len == sizeof(SHM_HELLO) && memcmp(msg, SHM_HELLO, len) == 0;
 }
 
-/* A byte that makes the other end readable; a full buffer means it is
- * readable already. */
-static void
-kick(int fd)
-{
-	(void)!send(fd, "k", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
 /* Empty our end of a kick socketpair, within reason: a plug that floods
  * it only keeps its own port awake. */
 static void
@@ -84,18 +76,6 @@ in_avail(struct ns_shm *s)
 	    s->in_tail;
 
 	return n > SHM_SLOTS ? -1 : (int64_t)n;
-}
-
-/* The plug waits for room: it may go on. */
-static void
-space_kick(struct ns_shm *s)
-{
-	struct shm_ring *r = &s->a->ring[SHM_TOFAB];
-
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&r->prod_wait, memory_order_relaxed) &&
-	    atomic_exchange(&r->prod_wait, 0))
-		kick(s->kick_space);
 }
 
 /* Switch up to NS_BATCH frames from the plug's ring, where they lie. */
@@ -122,7 +102,7 @@ take_batch(struct ns_port *p, struct ns_shm *s, uint32_t n)
 		return;		/* dropped while we forwarded */
 	s->in_tail += n;
 	atomic_store_explicit(&r->tail, s->in_tail, memory_order_release);
-	space_kick(s);
+	shm_wake(&r->prod_wait, s->kick_space);	/* the plug may wait for room */
 }
 
 /* The plug's kick, or the loop coming back to a ring we left frames in. */
@@ -161,7 +141,7 @@ shm_readable(int fd, uint32_t events, void *arg)
 	/* frames are left (or a stalled egress paused us): keep our kick
 	 * readable so that the loop comes back when it may */
 	if (p->shm == s && drained)
-		kick(s->kick_self);
+		shm_kick(s->kick_self);
 	return;
 broken:
 	fprintf(stderr, "umlab: netsim: port %s: the umlab:// plug broke its ring; dropped\n",
@@ -392,10 +372,7 @@ ns_shm_send(struct ns_port *p, struct mmsghdr *m, unsigned n)
 	}
 	if (i > 0) {
 		atomic_store_explicit(&r->head, s->out_head, memory_order_release);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (atomic_load_explicit(&r->cons_sleep, memory_order_relaxed) &&
-		    atomic_exchange(&r->cons_sleep, 0))
-			(void)!send(s->kick_rx, "k", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		shm_wake(&r->cons_sleep, s->kick_rx);
 		return (int)i;
 	}
 	errno = n == 0 || room == 0 ? EAGAIN : EMSGSIZE;

@@ -47,6 +47,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define SHM_MAGIC	0x756d6c33u	/* "uml3" */
 #define SHM_SLOTS	256u		/* a power of two */
@@ -79,5 +80,25 @@ struct shm_welcome {
 	uint32_t magic;
 	uint32_t size;			/* bytes to map */
 };
+
+/* A kick: one byte that makes the other end of a kick socketpair
+ * readable (a full buffer means it is readable already). */
+static inline void
+shm_kick(int fd)
+{
+	(void)!send(fd, "k", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* The producer's half of the wakeup rule, after publishing head (flag:
+ * cons_sleep) or a consumer's after publishing tail (flag: prod_wait):
+ * kick fd if the other side said it waits, taking the flag back, so that
+ * one sleep gets one kick. */
+static inline void
+shm_wake(_Atomic uint32_t *flag, int fd)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(flag, memory_order_relaxed) && atomic_exchange(flag, 0))
+		shm_kick(fd);
+}
 
 #endif
