@@ -89,25 +89,34 @@ rt_runtime_parent(void)
 	return buf;
 }
 
+/* rel (a file) beside this umlab, as in a build tree: its path in buf,
+ * or NULL when it is not there. */
+static const char *
+beside_exe(char *buf, size_t len, const char *rel)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len);
+	char *slash;
+
+	if (n <= 0 || (size_t)n >= len)
+		return NULL;
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL ||
+	    (size_t)(slash + 1 - buf) + strlen(rel) >= len)
+		return NULL;
+	strcpy(slash + 1, rel);
+	return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
 const char *
 rt_find_init(void)
 {
 	static char buf[PATH_MAX];
 	const char *e = getenv("UMLAB_INIT");
-	ssize_t n;
-	char *slash;
 
 	if (e != NULL && *e != '\0')
 		return e;
-	n = readlink("/proc/self/exe", buf, sizeof(buf) - 16);
-	if (n > 0) {
-		buf[n] = '\0';
-		if ((slash = strrchr(buf, '/')) != NULL) {
-			strcpy(slash + 1, "umlab-init");
-			if (access(buf, R_OK) == 0)
-				return buf;
-		}
-	}
+	if (beside_exe(buf, sizeof(buf), "umlab-init") != NULL)
+		return buf;
 	snprintf(buf, sizeof(buf), "%s/umlab-init", UMLAB_LIBEXECDIR);
 	return buf;
 }
@@ -116,33 +125,37 @@ const char *
 rt_find_vdeplugin(void)
 {
 	static char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 40);
-	char *slash;
 
 	/* a build tree: umlab beside netsim/libvdeplug_umlab.so */
-	if (n > 0) {
-		buf[n] = '\0';
-		if ((slash = strrchr(buf, '/')) != NULL) {
-			strcpy(slash + 1, "netsim/libvdeplug_umlab.so");
-			if (access(buf, R_OK) == 0) {
-				slash[7] = '\0';
-				return buf;
-			}
-		}
+	if (beside_exe(buf, sizeof(buf), "netsim/libvdeplug_umlab.so") != NULL) {
+		*strrchr(buf, '/') = '\0';
+		return buf;
 	}
 	return UMLAB_VDEPLUGINDIR;
+}
+
+const char *
+rt_vdeplugin_path(void)
+{
+	static char buf[2 * PATH_MAX + 2];
+	const char *dir = rt_find_vdeplugin();
+
+	if (strcmp(dir, VDEPLUG_SYSDIR) == 0)
+		return NULL;
+	/* VDEPLUGIN_PATH replaces libvdeplug's search: keep its own folder */
+	snprintf(buf, sizeof(buf), "%s:%s", dir, VDEPLUG_SYSDIR);
+	return buf;
 }
 
 const char *
 rt_vdeplugin_env(void)
 {
 	static char buf[2 * PATH_MAX + 32];
-	const char *dir = rt_find_vdeplugin();
+	const char *path = rt_vdeplugin_path();
 
-	if (strcmp(dir, VDEPLUG_SYSDIR) == 0)
+	if (path == NULL)
 		return "";
-	/* VDEPLUGIN_PATH replaces libvdeplug's search: keep its own folder */
-	snprintf(buf, sizeof(buf), "VDEPLUGIN_PATH=%s:%s ", dir, VDEPLUG_SYSDIR);
+	snprintf(buf, sizeof(buf), "VDEPLUGIN_PATH=%s ", path);
 	return buf;
 }
 

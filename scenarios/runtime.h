@@ -92,9 +92,11 @@ const char *rt_find_init(void);
 /* The folder holding libvdeplug_umlab.so (the umlab:// plugin): the build
  * tree's netsim/ beside this umlab, else where make install put it. */
 const char *rt_find_vdeplugin(void);
-/* What to put before a host program's command so that libvdeplug finds
- * the plugin: "VDEPLUGIN_PATH=DIR:SYSTEM_FOLDER ", or "" when it is in
- * libvdeplug's own plugin folder. */
+/* The VDEPLUGIN_PATH host programs need to find the plugin, "DIR:
+ * SYSTEM_FOLDER", or NULL when it is in libvdeplug's own plugin folder. */
+const char *rt_vdeplugin_path(void);
+/* The same as a prefix for a command typed by hand: "VDEPLUGIN_PATH=...
+ * ", or "". */
 const char *rt_vdeplugin_env(void);
 
 #endif

@@ -327,13 +327,8 @@ setup_signals(struct scn *s)
 	/* host programs the scenario starts (vde_plug on a plug) must find
 	 * the umlab:// plugin: libvdeplug looks only beside itself, or only
 	 * in VDEPLUGIN_PATH (so it keeps the system's folder too) */
-	if (getenv("VDEPLUGIN_PATH") == NULL && *rt_vdeplugin_env() != '\0') {
-		char *v = xstrdup(rt_vdeplugin_env() + strlen("VDEPLUGIN_PATH="));
-
-		v[strlen(v) - 1] = '\0';	/* the trailing space */
-		setenv("VDEPLUGIN_PATH", v, 1);
-		free(v);
-	}
+	if (getenv("VDEPLUGIN_PATH") == NULL && rt_vdeplugin_path() != NULL)
+		setenv("VDEPLUGIN_PATH", rt_vdeplugin_path(), 1);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd < 0)
 		return -1;

@@ -7,13 +7,6 @@
 command -v vde_plug >/dev/null || skip "vde_plug is not installed (apt-get install vdeplug)"
 PLUGIN="$top_builddir/netsim/libvdeplug_umlab.so"
 [ -e "$PLUGIN" ] || skip "$PLUGIN is not built: no umlab:// for vde_plug"
-# libvdeplug looks only in VDEPLUGIN_PATH when it is set, so the system's
-# plugins go in too.  Debian's libvdeplug has no .pc file: then ask the
-# compiler where the library is.
-libdir=$(pkg-config --variable=libdir vdeplug 2>/dev/null)
-[ -n "$libdir" ] || libdir=$(dirname "$(${CC:-cc} -print-file-name=libvdeplug.so)")
-VDEPLUGIN_PATH="$top_builddir/netsim:$libdir/vdeplug"
-export VDEPLUGIN_PATH
 LAB="$SCEN/net-plug.lua"
 cd "$T" || exit 1
 trap 'kill "$(cat "$T/out/vde_plug.pid" 2>/dev/null)" 2>/dev/null; cleanup' EXIT
