@@ -19,13 +19,23 @@
 #include "tests/unit/netrig.h"
 
 struct ns_port *
-port(struct rig *r, struct ns_switch *sw, int i, const char *name)
+port_alone(struct rig *r, struct ns_switch *sw, int i, const char *name)
 {
 	char err[256], path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
 	if ((r->p[i] = ns_port_new(sw, name, path, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
+	return r->p[i];
+}
+
+struct ns_port *
+port(struct rig *r, struct ns_switch *sw, int i, const char *name)
+{
+	char path[128];
+
+	port_alone(r, sw, i, name);
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
 	if ((r->c[i] = guest_plug(path)) == NULL)
 		fail_msg("connect %s: %s", path, strerror(errno));
 	return r->p[i];

@@ -31,6 +31,8 @@ struct rig {
 
 /* Port i on sw named name, with a client plugged into it. */
 struct ns_port *port(struct rig *r, struct ns_switch *sw, int i, const char *name);
+/* The same port with nobody connected yet (its socket: r->dir/name). */
+struct ns_port *port_alone(struct rig *r, struct ns_switch *sw, int i, const char *name);
 /* A rig in a new folder /tmp/umlab-test-TAG.XXXXXX. */
 struct rig *rig_new(const char *tag);
 /* cmocka teardown: *state is the rig. */
